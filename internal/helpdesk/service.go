@@ -1,0 +1,112 @@
+package helpdesk
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Service holds every use case of the help desk. It is safe for concurrent use.
+type Service struct {
+	store  Store
+	now    func() time.Time
+	random io.Reader
+	log    *slog.Logger
+}
+
+// Options configures a Service. Zero values pick the real clock, crypto/rand
+// and a discarding logger.
+type Options struct {
+	Now    func() time.Time
+	Random io.Reader
+	Logger *slog.Logger
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, opts Options) *Service {
+	s := &Service{store: store, now: opts.Now, random: opts.Random, log: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.random == nil {
+		s.random = rand.Reader
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Store returns the store the service works on, for read-only helpers such as
+// the API's key cache.
+func (s *Service) Store() Store { return s.store }
+
+// Now is the service's clock, truncated to the microsecond that both stores keep.
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// newID returns a time-ordered UUIDv7, so ids created together sort together
+// and B-tree inserts stay at the right edge of the index.
+func (s *Service) newID() string {
+	id, err := uuid.NewV7FromReader(s.random)
+	if err != nil {
+		// crypto/rand does not fail on supported platforms; a test reader
+		// that runs dry is a bug in the test.
+		panic("helpdesk: random source failed: " + err.Error())
+	}
+	return id.String()
+}
+
+// Actor is who makes a change: an agent in the app, an API key, or the CLI.
+type Actor struct {
+	UserID string // set for agents
+	Name   string // display name of the agent, or the key's name
+	KeyID  string // set for API keys (the public 8-character id)
+	IP     string
+}
+
+// id is what audit entries record as the actor.
+func (a Actor) id() string {
+	switch {
+	case a.UserID != "":
+		return a.UserID
+	case a.KeyID != "":
+		return "api:" + a.KeyID
+	}
+	return ActorCLI
+}
+
+// CommitHook runs inside the transaction of a change, after the change and
+// before the commit, with the change's result. The API uses it to store an
+// idempotent response atomically with what the response reports.
+type CommitHook func(ctx context.Context, tx Tx, result any) error
+
+type commitHookKey struct{}
+
+// WithCommitHook attaches hook to the next write the service makes with ctx.
+func WithCommitHook(ctx context.Context, hook CommitHook) context.Context {
+	return context.WithValue(ctx, commitHookKey{}, hook)
+}
+
+// write runs fn in one transaction and then the caller's commit hook, if any,
+// with fn's result.
+func write[T any](ctx context.Context, s *Service, fn func(tx Tx) (T, error)) (T, error) {
+	var out T
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		v, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		if hook, ok := ctx.Value(commitHookKey{}).(CommitHook); ok && hook != nil {
+			if err := hook(ctx, tx, v); err != nil {
+				return err
+			}
+		}
+		out = v
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,136 @@
+package helpdesk
+
+import (
+	"context"
+	"time"
+)
+
+// Store is Tixallo's storage. Reads outside a transaction go through the
+// Store itself (SQLite serves them from a read pool); every write goes through
+// InTx so that a change and the events it fires commit together.
+//
+// Every method that touches tenant data takes workspaceID as an argument and
+// filters on it: an id of another workspace is indistinguishable from an id
+// that does not exist (ErrNotFound). Methods return errors wrapping
+// ErrNotFound or ErrConflict for missing rows and unique violations; no
+// driver error type escapes a store.
+type Store interface {
+	Reader
+	// InTx runs fn in one write transaction and commits when fn returns nil.
+	// The commit is durable when InTx returns (SQLite: synchronous=FULL).
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// Ping reports whether the database answers (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is a write transaction: every read and every write.
+type Tx interface {
+	Reader
+	Writer
+}
+
+// Reader holds every read.
+type Reader interface {
+	// Workspaces and accounts (not tenant-scoped: they define the tenants).
+	Workspace(ctx context.Context, id string) (*Workspace, error)
+	WorkspaceBySlug(ctx context.Context, slug string) (*Workspace, error)
+	User(ctx context.Context, id string) (*User, error)
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// MembershipsOfUser lists the workspaces a user belongs to, oldest first.
+	MembershipsOfUser(ctx context.Context, userID string) ([]Member, error)
+	Member(ctx context.Context, workspaceID, userID string) (*Member, error)
+	Members(ctx context.Context, workspaceID string) ([]Member, error)
+	CountOwners(ctx context.Context, workspaceID string) (int, error)
+	Session(ctx context.Context, tokenHash []byte) (*Session, error)
+	InviteByTokenHash(ctx context.Context, tokenHash []byte) (*Invite, error)
+	Invites(ctx context.Context, workspaceID string) ([]Invite, error)
+
+	Inbox(ctx context.Context, workspaceID, id string) (*Inbox, error)
+	Inboxes(ctx context.Context, workspaceID string) ([]Inbox, error)
+	DefaultInbox(ctx context.Context, workspaceID string) (*Inbox, error)
+
+	Customer(ctx context.Context, workspaceID, id string) (*Customer, error)
+	// CustomerByEmail looks up an already normalised (trimmed, lower-case) email.
+	CustomerByEmail(ctx context.Context, workspaceID, email string) (*Customer, error)
+	Customers(ctx context.Context, workspaceID string, f CustomerFilter) ([]Customer, error)
+	Company(ctx context.Context, workspaceID, id string) (*Company, error)
+	Companies(ctx context.Context, workspaceID string) ([]Company, error)
+
+	Ticket(ctx context.Context, workspaceID, id string) (*Ticket, error)
+	TicketByNumber(ctx context.Context, workspaceID string, number int64) (*Ticket, error)
+	Tickets(ctx context.Context, workspaceID string, f TicketFilter) ([]TicketRow, error)
+	// CountTickets counts tickets by status (merged excluded), for the app's filters.
+	CountTickets(ctx context.Context, workspaceID string) (map[Status]int, error)
+	// Messages returns a ticket's conversation, oldest first.
+	Messages(ctx context.Context, workspaceID, ticketID string, includeInternal bool) ([]Message, error)
+
+	// APIKeyByKeyID finds a key by its public id. Key ids are unique across
+	// workspaces: the key is the only source of a request's workspace.
+	APIKeyByKeyID(ctx context.Context, keyID string) (*APIKey, error)
+	APIKeys(ctx context.Context, workspaceID string) ([]APIKey, error)
+
+	AuditEntries(ctx context.Context, workspaceID string, beforeCreatedAt time.Time, limit int) ([]AuditEntry, error)
+
+	// Events returns events with Seq > afterSeq, oldest first.
+	Events(ctx context.Context, workspaceID string, afterSeq int64, limit int) ([]Event, error)
+
+	IdempotencyRecord(ctx context.Context, workspaceID, key string) (*IdempotencyRecord, error)
+}
+
+// Writer holds every write; only a Tx has them.
+type Writer interface {
+	CreateWorkspace(ctx context.Context, w *Workspace) error
+	CreateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User) error
+	CreateMember(ctx context.Context, m *Member) error
+	UpdateMemberRole(ctx context.Context, workspaceID, userID string, role Role) error
+	DeleteMember(ctx context.Context, workspaceID, userID string) error
+	CreateSession(ctx context.Context, s *Session) error
+	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// DeleteUserSessions ends every session of a user (password change, removal).
+	DeleteUserSessions(ctx context.Context, userID string) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) error
+	CreateInvite(ctx context.Context, inv *Invite) error
+	AcceptInvite(ctx context.Context, workspaceID, id string, at time.Time) error
+	DeleteInvite(ctx context.Context, workspaceID, id string) error
+
+	CreateInbox(ctx context.Context, in *Inbox) error
+	RenameInbox(ctx context.Context, workspaceID, id, name string) error
+	// SetDefaultInbox makes id the only default inbox of the workspace.
+	SetDefaultInbox(ctx context.Context, workspaceID, id string) error
+
+	CreateCustomer(ctx context.Context, c *Customer) error
+	UpdateCustomer(ctx context.Context, c *Customer) error
+	CreateCompany(ctx context.Context, c *Company) error
+
+	// NextTicketNumber reserves the workspace's next ticket number. It is
+	// gapless because it is taken inside the creating transaction: a rollback
+	// gives the number back.
+	NextTicketNumber(ctx context.Context, workspaceID string) (int64, error)
+	CreateTicket(ctx context.Context, t *Ticket) error
+	// UpdateTicket writes every mutable field of t (subject, status,
+	// priority, inbox, assignee, merged_into, updated_at).
+	UpdateTicket(ctx context.Context, t *Ticket) error
+	CreateMessage(ctx context.Context, m *Message) error
+
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	RevokeAPIKey(ctx context.Context, workspaceID, id, by string, at time.Time) error
+	// TouchAPIKeys records last use for many keys at once; the API batches
+	// these so a busy key costs one write a minute, not one per request.
+	TouchAPIKeys(ctx context.Context, used map[string]time.Time) error
+
+	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
+
+	// CreateEvent appends to the outbox and sets e.Seq.
+	CreateEvent(ctx context.Context, e *Event) error
+	DeleteEventsBefore(ctx context.Context, t time.Time) error
+
+	// CreateIdempotencyRecord claims a key; ErrConflict when it is taken.
+	CreateIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
+	// CompleteIdempotencyRecord stores the response of a claimed key.
+	CompleteIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
+	DeleteIdempotencyRecord(ctx context.Context, workspaceID, key string) error
+	DeleteIdempotencyRecordsBefore(ctx context.Context, t time.Time) error
+}
