@@ -66,7 +66,7 @@ func CheckURL(ctx context.Context, raw string, opts Options) error {
 	if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
-	if err := checkPort(port, opts); err != nil {
+	if _, err := checkPort(port, opts); err != nil {
 		return err
 	}
 
@@ -117,18 +117,19 @@ func checkScheme(scheme string, opts Options) error {
 	return blocked("The URL must start with https://.")
 }
 
-// checkPort refuses ports other than 443 by default. Public webhook
-// receivers listen on 443; other ports on a public host are more often an
-// admin interface than a webhook, and port 22 or 25 is never one.
-func checkPort(port string, opts Options) error {
+// checkPort allows 443 and the unprivileged ports (1024 and up, where
+// receivers such as :8443 live) by default. The well-known ports below 1024
+// other than 443 belong to other protocols (22, 25, 111, 389…): a webhook
+// aimed there is far more often a probe than a receiver.
+func checkPort(port string, opts Options) (uint16, error) {
 	n, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || n == 0 {
-		return blocked("The port %q is not valid.", port)
+		return 0, blocked("The port %q is not valid.", port)
 	}
-	if opts.AllowPrivate || n == 443 {
-		return nil
+	if opts.AllowPrivate || n == 443 || n >= 1024 {
+		return uint16(n), nil
 	}
-	return blocked("The URL must use the standard https port, 443, not %d.", n)
+	return 0, blocked("The port %d is reserved for other services; use 443 or a port from 1024 up.", n)
 }
 
 func checkAddr(ip netip.Addr, opts Options) error {
