@@ -34,8 +34,8 @@ const (
 	checksumStart = keyIDStart + bodyLen
 )
 
-// alphabet is base62 in ASCII order, the order GitHub-style checksum verifiers (and the Python
-// base62 package they use) assume, so third-party scanners can check our checksums.
+// alphabet is base62 in ASCII order (0-9, A-Z, a-z), the usual convention for GitHub-style
+// checksums. A scanner needs the order to verify a checksum, so the public docs must state it.
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // rejectFrom is the largest multiple of 62 that fits in a byte; bytes at or above it are thrown

@@ -38,9 +38,15 @@ func Seconds(d time.Duration, window time.Duration) int {
 	return min(max(1, ceilSeconds(d)), maxSeconds)
 }
 
+// ceilSeconds rounds d up to whole seconds (0 for d ≤ 0), without the overflow that adding
+// 999,999,999 ns would risk near the largest durations.
 func ceilSeconds(d time.Duration) int {
 	if d <= 0 {
 		return 0
 	}
-	return int((d + time.Second - 1) / time.Second)
+	s := d / time.Second
+	if d%time.Second != 0 {
+		s++
+	}
+	return int(s)
 }
