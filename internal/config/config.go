@@ -47,9 +47,7 @@ func Default() Config {
 }
 
 // IsPostgres reports whether Database names a PostgreSQL server.
-func (c Config) IsPostgres() bool {
-	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
-}
+func (c Config) IsPostgres() bool { return IsPostgresURL(c.Database) }
 
 // KeyFile is where the server key lives: the configured file, or beside the
 // SQLite database so that one directory holds everything an install needs.
@@ -152,4 +150,9 @@ func (c *Config) FlagSet(name string, getenv func(string) string, out io.Writer)
 	str(&c.SecretKeyFile, "secret-key-file", "TIXALLO_SECRET_KEY_FILE", "file holding the server key (created if missing; default beside the SQLite file)")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", "TIXALLO_SHUTDOWN_TIMEOUT", "how long a graceful shutdown waits for in-flight work")
 	return fs, errors.Join(errs...)
+}
+
+// IsPostgresURL reports whether a database setting names a PostgreSQL server.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }

@@ -102,10 +102,14 @@ CREATE TABLE tickets (
     updated_at      INTEGER NOT NULL,
     UNIQUE (workspace_id, number)
 ) STRICT;
--- Keyset paging, newest first, within a status.
-CREATE INDEX tickets_status ON tickets (workspace_id, status, number);
+-- Keyset paging, newest first, within a status. Partial, because lists and
+-- counts leave merged tickets out. merged_into_id is always NULL here; it is
+-- in the index so that counting tickets by status never reads the table.
+CREATE INDEX tickets_status ON tickets (workspace_id, status, number, merged_into_id)
+    WHERE merged_into_id IS NULL;
 CREATE INDEX tickets_customer ON tickets (workspace_id, customer_id, number);
 CREATE INDEX tickets_assignee ON tickets (workspace_id, assignee_id, number);
+CREATE INDEX tickets_inbox ON tickets (workspace_id, inbox_id, number);
 
 CREATE TABLE messages (
     id            TEXT PRIMARY KEY,
@@ -147,7 +151,8 @@ CREATE TABLE audit_entries (
     ip            TEXT NOT NULL DEFAULT '',
     created_at    INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX audit_entries_workspace ON audit_entries (workspace_id, created_at);
+-- id breaks ties, so the newest-first list is one ordered index walk.
+CREATE INDEX audit_entries_workspace ON audit_entries (workspace_id, created_at, id);
 
 -- The outbox. seq is the commit order (SQLite has one writer), which the
 -- events feed pages on and the webhook dispatcher reads in.

@@ -1,0 +1,70 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/tixallo/tixallo/internal/helpdesk"
+)
+
+const inboxColumns = `id, workspace_id, name, is_default, created_at`
+
+func scanInbox(row scanner) (helpdesk.Inbox, error) {
+	var in helpdesk.Inbox
+	err := row.Scan(&in.ID, &in.WorkspaceID, &in.Name, &in.IsDefault, timeCol{&in.CreatedAt})
+	return in, err
+}
+
+func (r reader) Inbox(ctx context.Context, workspaceID, id string) (*helpdesk.Inbox, error) {
+	in, err := scanInbox(r.queryRow(ctx, `SELECT `+inboxColumns+` FROM inboxes WHERE workspace_id = ? AND id = ?`,
+		workspaceID, id))
+	if err != nil {
+		return nil, wrapErr(err, "inbox %s", id)
+	}
+	return &in, nil
+}
+
+// Inboxes lists a workspace's inboxes by name.
+func (r reader) Inboxes(ctx context.Context, workspaceID string) ([]helpdesk.Inbox, error) {
+	return list(ctx, r, "inboxes", scanInbox,
+		`SELECT `+inboxColumns+` FROM inboxes WHERE workspace_id = ? ORDER BY name, id`, workspaceID)
+}
+
+func (r reader) DefaultInbox(ctx context.Context, workspaceID string) (*helpdesk.Inbox, error) {
+	in, err := scanInbox(r.queryRow(ctx, `SELECT `+inboxColumns+` FROM inboxes WHERE workspace_id = ? AND is_default = 1`,
+		workspaceID))
+	if err != nil {
+		return nil, wrapErr(err, "default inbox")
+	}
+	return &in, nil
+}
+
+// CreateInbox adds an inbox; a second default inbox is ErrConflict.
+func (t *txn) CreateInbox(ctx context.Context, in *helpdesk.Inbox) error {
+	_, err := t.exec(ctx, `INSERT INTO inboxes (`+inboxColumns+`) VALUES (?, ?, ?, ?, ?)`,
+		in.ID, in.WorkspaceID, in.Name, in.IsDefault, micros(in.CreatedAt))
+	if err != nil {
+		return wrapErr(err, "create inbox %q", in.Name)
+	}
+	return nil
+}
+
+func (t *txn) RenameInbox(ctx context.Context, workspaceID, id, name string) error {
+	return t.execOne(ctx, "rename inbox "+id,
+		`UPDATE inboxes SET name = ? WHERE workspace_id = ? AND id = ?`, name, workspaceID, id)
+}
+
+// SetDefaultInbox moves the default flag to id. It checks id first, so an
+// unknown id leaves the old default in place even if the caller commits. The
+// old default is cleared before the new one is set because the partial
+// unique index allows one default at any moment, not just at commit.
+func (t *txn) SetDefaultInbox(ctx context.Context, workspaceID, id string) error {
+	if _, err := t.Inbox(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `UPDATE inboxes SET is_default = 0 WHERE workspace_id = ? AND is_default = 1 AND id <> ?`,
+		workspaceID, id); err != nil {
+		return wrapErr(err, "clear default inbox")
+	}
+	return t.execOne(ctx, "set default inbox "+id,
+		`UPDATE inboxes SET is_default = 1 WHERE workspace_id = ? AND id = ?`, workspaceID, id)
+}
