@@ -1,0 +1,62 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/tixallo/tixallo/internal/helpdesk"
+)
+
+// Page sizes of GET /api/v1/tickets.
+const (
+	defaultTicketPage = 20
+	maxTicketPage     = helpdesk.MaxTicketPage
+)
+
+type ticketPage struct {
+	Data       []ticketObject `json:"data"`
+	NextCursor *string        `json:"next_cursor"`
+}
+
+// listTickets is GET /api/v1/tickets: the workspace's unmerged tickets,
+// newest first, by keyset on the ticket number. A cursor holds the number of
+// the last ticket of the previous page, so tickets created while a client
+// pages appear only before its first page and nothing shifts under it.
+func (a *API) listTickets(w http.ResponseWriter, r *http.Request, p *principal) error {
+	q := parseQuery(r.URL.RawQuery)
+	f := helpdesk.TicketFilter{Limit: q.limit("limit", defaultTicketPage, maxTicketPage)}
+	if s, ok := q.get("status"); ok {
+		for part := range strings.SplitSeq(s, ",") {
+			st := helpdesk.Status(part)
+			if !st.Valid() {
+				q.errs.Add("status", "Must be one or more of new, open, pending, closed, separated by commas")
+				break
+			}
+			f.Statuses = append(f.Statuses, st)
+		}
+	}
+	if s, ok := q.get("cursor"); ok {
+		n, valid := a.decodeCursor(cursorTickets, p.workspaceID(), s)
+		if !valid || n < 1 {
+			q.errs.Add("cursor", "Invalid cursor")
+		}
+		f.BeforeNumber = n
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	rows, more, err := a.svc.Tickets(r.Context(), p.workspaceID(), f)
+	if err != nil {
+		return err
+	}
+	page := ticketPage{Data: make([]ticketObject, 0, len(rows))}
+	for i := range rows {
+		page.Data = append(page.Data, newTicketObject(&rows[i].Ticket))
+	}
+	if more && len(rows) > 0 {
+		c := a.encodeCursor(cursorTickets, p.workspaceID(), rows[len(rows)-1].Number)
+		page.NextCursor = &c
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
