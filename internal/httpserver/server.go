@@ -50,7 +50,7 @@ func New(opts Options) http.Handler {
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		opts.Metrics.WriteTo(w)
+		opts.Metrics.WriteText(w)
 	})
 	reqs := opts.Metrics.NewCounterVec("tixallo_http_requests_total", "HTTP requests by route and status.", "route", "status")
 	latency := opts.Metrics.NewHistogramVec("tixallo_http_request_duration_seconds", "HTTP request latency by route.", metrics.DefaultBuckets, "route")

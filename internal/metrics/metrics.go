@@ -35,8 +35,8 @@ func (r *Registry) add(m metric) {
 	r.metrics = append(r.metrics, m)
 }
 
-// WriteTo writes every metric in the text format (version 0.0.4).
-func (r *Registry) WriteTo(w io.Writer) {
+// WriteText writes every metric in the text format (version 0.0.4).
+func (r *Registry) WriteText(w io.Writer) {
 	r.mu.Lock()
 	ms := append([]metric(nil), r.metrics...)
 	r.mu.Unlock()

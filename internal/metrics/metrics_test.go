@@ -23,7 +23,7 @@ func TestExposition(t *testing.T) {
 	h.Observe(0.5, "GET /api/v1/tickets")
 	h.Observe(5, "GET /api/v1/tickets")
 	var b strings.Builder
-	r.WriteTo(&b)
+	r.WriteText(&b)
 	want := []string{
 		"# TYPE tixallo_http_requests_total counter",
 		`tixallo_http_requests_total{route="GET /api/v1/tickets",status="200"} 100`,
