@@ -96,7 +96,7 @@ func (a *API) post(c creator) handler {
 			// may be gone, but the release must still happen.
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
-			if rerr := a.svc.ReleaseIdempotencyKey(rctx, p.workspaceID(), key); rerr != nil {
+			if rerr := a.svc.ReleaseIdempotencyKey(rctx, rec); rerr != nil {
 				a.log.LogAttrs(ctx, slog.LevelError, "release idempotency key",
 					slog.String("request_id", httpserver.RequestID(ctx)), slog.String("err", rerr.Error()))
 			}

@@ -64,16 +64,21 @@ func (s *Service) ClaimIdempotencyKey(ctx context.Context, workspaceID, key stri
 }
 
 // ReleaseIdempotencyKey gives up a claim whose request failed, so a corrected
-// retry with the same key can run.
-func (s *Service) ReleaseIdempotencyKey(ctx context.Context, workspaceID, key string) error {
+// retry with the same key can run. It deletes the record only while it is
+// still this claim: if the claim's lease ran out and another request took the
+// key over, that request's claim stays.
+func (s *Service) ReleaseIdempotencyKey(ctx context.Context, claim *IdempotencyRecord) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		rec, err := tx.IdempotencyRecord(ctx, workspaceID, key)
-		if errors.Is(err, ErrNotFound) || (err == nil && rec.Status != 0) {
+		rec, err := tx.IdempotencyRecord(ctx, claim.WorkspaceID, claim.Key)
+		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return tx.DeleteIdempotencyRecord(ctx, workspaceID, key)
+		if rec.Status != 0 || !rec.CreatedAt.Equal(claim.CreatedAt) {
+			return nil
+		}
+		return tx.DeleteIdempotencyRecord(ctx, claim.WorkspaceID, claim.Key)
 	})
 }
