@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tixallo/tixallo/internal/metrics"
@@ -51,9 +52,7 @@ func observe(log *slog.Logger, reqs *metrics.CounterVec, latency *metrics.Histog
 				}
 				log.ErrorContext(r.Context(), "panic serving request", "request_id", RequestID(r.Context()), "panic", p)
 				if sw.status == 0 {
-					sw.Header().Set("Content-Type", "text/plain; charset=utf-8")
-					sw.WriteHeader(http.StatusInternalServerError)
-					_, _ = sw.Write([]byte("Internal server error\n"))
+					internalError(sw, r)
 				}
 			}
 			elapsed := time.Since(start)
@@ -80,4 +79,20 @@ func observe(log *slog.Logger, reqs *metrics.CounterVec, latency *metrics.Histog
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// internalError answers a request whose handler panicked before writing. The
+// API recovers on its own; this is the last line for everything else, and it
+// still answers an /api/ path in the API's documented JSON shape.
+func internalError(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"error":"Internal server error"}`))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = w.Write([]byte("Internal server error\n"))
 }
