@@ -20,6 +20,8 @@ const (
 	AuditWebhookRotated  = "webhook.secret_rotated"
 	AuditWebhookRevealed = "webhook.secret_revealed"
 	AuditWebhookDisabled = "webhook.disabled"
+	AuditWebhookEnabled  = "webhook.enabled"
+	AuditWebhookResent   = "webhook.resent"
 )
 
 // AuditEntry records who did what to a workspace's credentials and team.

@@ -14,12 +14,18 @@ func (s *Service) Events(ctx context.Context, workspaceID string, afterSeq int64
 	return s.store.Events(ctx, workspaceID, afterSeq, limit)
 }
 
-// Prune removes what has outlived its retention: events after 30 days,
+// Prune removes what has outlived its retention: events and the webhook
+// delivery log after 30 days,
 // idempotency records after 24 hours, expired sessions.
 func (s *Service) Prune(ctx context.Context) error {
 	now := s.Now()
 	return s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.DeleteEventsBefore(ctx, now.Add(-EventRetention)); err != nil {
+			return err
+		}
+		// Deliveries go with their events; attempts (test events too) are
+		// kept as long.
+		if err := tx.DeleteWebhookAttemptsBefore(ctx, now.Add(-EventRetention)); err != nil {
 			return err
 		}
 		if err := tx.DeleteIdempotencyRecordsBefore(ctx, now.Add(-IdempotencyTTL)); err != nil {

@@ -12,10 +12,12 @@ import (
 
 // Service holds every use case of the help desk. It is safe for concurrent use.
 type Service struct {
-	store  Store
-	now    func() time.Time
-	random io.Reader
-	log    *slog.Logger
+	store    Store
+	now      func() time.Time
+	random   io.Reader
+	log      *slog.Logger
+	webhooks WebhookOptions
+	notify   func()
 }
 
 // Options configures a Service. Zero values pick the real clock, crypto/rand
@@ -24,11 +26,18 @@ type Options struct {
 	Now    func() time.Time
 	Random io.Reader
 	Logger *slog.Logger
+	// Webhooks configures endpoint management; see WebhookOptions.
+	Webhooks WebhookOptions
+	// OnWebhookWork is called after every commit that wrote events or
+	// queued webhook deliveries, so the in-process dispatcher wakes at once.
+	// It must not block.
+	OnWebhookWork func()
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, opts Options) *Service {
-	s := &Service{store: store, now: opts.Now, random: opts.Random, log: opts.Logger}
+	s := &Service{store: store, now: opts.Now, random: opts.Random, log: opts.Logger,
+		webhooks: opts.Webhooks, notify: opts.OnWebhookWork}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -95,8 +104,10 @@ func WithCommitHook(ctx context.Context, hook CommitHook) context.Context {
 // with fn's result.
 func write[T any](ctx context.Context, s *Service, fn func(tx Tx) (T, error)) (T, error) {
 	var out T
+	var events bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		v, err := fn(tx)
+		events = false // in case a store ever runs fn more than once
+		v, err := fn(eventTx{Tx: tx, wrote: &events})
 		if err != nil {
 			return err
 		}
@@ -108,5 +119,27 @@ func write[T any](ctx context.Context, s *Service, fn func(tx Tx) (T, error)) (T
 		out = v
 		return nil
 	})
+	if err == nil && events {
+		s.webhookWork()
+	}
 	return out, err
+}
+
+// eventTx notes whether a transaction wrote an event, so write can wake the
+// webhook dispatcher once the transaction has committed.
+type eventTx struct {
+	Tx
+	wrote *bool
+}
+
+func (t eventTx) CreateEvent(ctx context.Context, e *Event) error {
+	*t.wrote = true
+	return t.Tx.CreateEvent(ctx, e)
+}
+
+// webhookWork tells the dispatcher that committed work is waiting.
+func (s *Service) webhookWork() {
+	if s.notify != nil {
+		s.notify()
+	}
 }

@@ -76,6 +76,8 @@ type Reader interface {
 	Events(ctx context.Context, workspaceID string, afterSeq int64, limit int) ([]Event, error)
 
 	IdempotencyRecord(ctx context.Context, workspaceID, key string) (*IdempotencyRecord, error)
+
+	webhookReader
 }
 
 // Writer holds every write; only a Tx has them.
@@ -133,4 +135,94 @@ type Writer interface {
 	CompleteIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
 	DeleteIdempotencyRecord(ctx context.Context, workspaceID, key string) error
 	DeleteIdempotencyRecordsBefore(ctx context.Context, t time.Time) error
+
+	webhookWriter
+}
+
+// webhookReader holds the reads of webhook endpoints and their delivery log.
+type webhookReader interface {
+	// EventByID returns one event of the workspace (for a resend).
+	EventByID(ctx context.Context, workspaceID, id string) (*Event, error)
+
+	WebhookEndpoint(ctx context.Context, workspaceID, id string) (*WebhookEndpoint, error)
+	// WebhookEndpoints lists the workspace's endpoints, oldest first.
+	WebhookEndpoints(ctx context.Context, workspaceID string) ([]WebhookEndpoint, error)
+	// WebhookDeliveries lists an endpoint's deliveries, newest first (by id,
+	// which is a UUIDv7), starting after page.Before.
+	WebhookDeliveries(ctx context.Context, workspaceID, endpointID string, page WebhookPage) ([]Delivery, error)
+	// WebhookAttempts lists an endpoint's attempts (test events included),
+	// newest first (by id, a UUIDv7), starting after page.Before.
+	WebhookAttempts(ctx context.Context, workspaceID, endpointID string, page WebhookPage) ([]DeliveryAttempt, error)
+	// WebhookBacklog counts, across every workspace, the pending deliveries
+	// and the events not yet fanned out: the dispatcher's queue depth, for
+	// /metrics.
+	WebhookBacklog(ctx context.Context) (pending, unfanned int, err error)
+}
+
+// webhookWriter holds the writes of webhook endpoints and of the
+// dispatcher. The dispatcher serves every workspace at once, so the methods
+// that find work (UnfannedEvents, ClaimWebhookDeliveries) are the only ones
+// not scoped to one workspace; what they return carries its WorkspaceID, and
+// every write about one row takes it again.
+type webhookWriter interface {
+	CreateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// UpdateWebhookEndpoint writes every mutable field of e (url,
+	// description, event types, active, disabled reason and time, both
+	// secrets, previous expiry, failing since, updated_at).
+	UpdateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	// DeleteWebhookEndpoint deletes an endpoint with its deliveries and
+	// attempts.
+	DeleteWebhookEndpoint(ctx context.Context, workspaceID, id string) error
+	// RecordWebhookSuccess ends the endpoint's run of failures (FailingSince
+	// becomes nil). An endpoint that is gone is not an error.
+	RecordWebhookSuccess(ctx context.Context, workspaceID, id string) error
+	// RecordWebhookFailure starts the endpoint's run of failures at at,
+	// unless one is already running, and returns when the run began. An
+	// endpoint that is gone is ErrNotFound.
+	RecordWebhookFailure(ctx context.Context, workspaceID, id string, at time.Time) (time.Time, error)
+	// DisableWebhookEndpoint deactivates an endpoint on Tixallo's own
+	// initiative, recording why and when.
+	DisableWebhookEndpoint(ctx context.Context, workspaceID, id, reason string, at time.Time) error
+
+	// UnfannedEvents returns up to limit events, oldest first, that have not
+	// been fanned out to webhook deliveries yet (PostgreSQL skips rows
+	// another transaction holds).
+	UnfannedEvents(ctx context.Context, limit int) ([]Event, error)
+	// MarkEventsFannedOut records that the events with these sequence
+	// numbers have their deliveries.
+	MarkEventsFannedOut(ctx context.Context, seqs []int64) error
+	// CreateWebhookDeliveries inserts deliveries; one whose (endpoint, event)
+	// pair already exists is skipped, so fanning out twice is harmless.
+	CreateWebhookDeliveries(ctx context.Context, ds []Delivery) error
+	// RequeueWebhookDelivery makes d's (endpoint, event) pair pending again
+	// from scratch (attempts 0, due at d.NextAt, no lease), inserting d when
+	// the pair has no delivery yet. d.ID is set to the stored delivery's id.
+	RequeueWebhookDelivery(ctx context.Context, d *Delivery) error
+	// ClaimWebhookDeliveries leases due deliveries (see DeliveryClaim),
+	// earliest NextAt first, and returns them with Payload and
+	// EventCreatedAt filled. It is safe with several dispatchers on one
+	// database: SQLite serialises it under the write lock and re-checks the
+	// lease in its conditional UPDATE; PostgreSQL uses FOR UPDATE SKIP
+	// LOCKED.
+	ClaimWebhookDeliveries(ctx context.Context, c DeliveryClaim) ([]Delivery, error)
+	// FinishWebhookDelivery writes the outcome of an attempt (state,
+	// attempts, next_at, last attempt fields, updated_at) and releases the
+	// lease, only if d.Lease still holds it; otherwise (the lease expired
+	// and another dispatcher took the delivery, or it was deleted or
+	// re-queued) it returns ErrConflict and changes nothing.
+	FinishWebhookDelivery(ctx context.Context, d *Delivery) error
+	CreateWebhookAttempt(ctx context.Context, a *DeliveryAttempt) error
+	// DeleteWebhookAttemptsBefore prunes attempts created before t (the
+	// deliveries themselves go with their events).
+	DeleteWebhookAttemptsBefore(ctx context.Context, t time.Time) error
+}
+
+// EventWaker is implemented by a store that several processes share
+// (PostgreSQL, through LISTEN/NOTIFY): the channel receives a value soon
+// after any process commits events or queues deliveries, so the webhook
+// dispatcher of every instance wakes without polling. Commits made by this
+// process wake the dispatcher directly (Options.OnWebhookWork), so a store
+// that only one process uses (SQLite) needs no EventWaker.
+type EventWaker interface {
+	EventWake(ctx context.Context) <-chan struct{}
 }
