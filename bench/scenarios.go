@@ -37,7 +37,10 @@ func apiScenarios() []Scenario {
 // benchmark adds them here; they can log in as Fixture.OwnerEmail with
 // Fixture.OwnerPassword.
 func appScenarios() []Scenario {
-	return nil
+	return []Scenario{
+		{"app-list", runAppList},
+		{"app-ticket", runAppTicket},
+	}
 }
 
 // Bench is the state the scenarios share: the server, the seeded data, the
