@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,6 +23,8 @@ type ticketData struct {
 	MergedInto   *helpdesk.Ticket
 	NoteCount    int
 	ReplyCount   int
+	// Conversation is Entries as HTML (see conversationHTML).
+	Conversation template.HTML
 }
 
 // entry is one item of the conversation: the ticket's description (the
@@ -134,6 +137,7 @@ func (a *App) showTicket(w http.ResponseWriter, r *http.Request, n int64, status
 	if err != nil {
 		return err
 	}
+	p.Conversation = a.conversationHTML(p.Entries, a.icon("ticket", "lock"))
 	a.render(w, r, status, "ticket", &view{
 		Title: fmt.Sprintf("#%d %s", p.Ticket.Number, p.Ticket.Subject), Nav: "tickets", Form: f, Data: p,
 	})
