@@ -16,6 +16,7 @@ import (
 
 	"github.com/tixallo/tixallo/internal/api"
 	"github.com/tixallo/tixallo/internal/config"
+	"github.com/tixallo/tixallo/internal/egress"
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/httpserver"
 	"github.com/tixallo/tixallo/internal/metrics"
@@ -23,6 +24,7 @@ import (
 	"github.com/tixallo/tixallo/internal/serverkey"
 	"github.com/tixallo/tixallo/internal/store/sqlite"
 	"github.com/tixallo/tixallo/internal/web"
+	"github.com/tixallo/tixallo/internal/webhook"
 )
 
 // App is a wired server, not yet listening.
@@ -35,6 +37,8 @@ type App struct {
 	Web     *web.App
 	Handler http.Handler
 	Metrics *metrics.Registry
+	// Webhooks is the dispatcher that Serve runs.
+	Webhooks *webhook.Dispatcher
 }
 
 // Options adjusts New for tests and benchmarks.
@@ -62,8 +66,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		now = time.Now
 	}
 	reg := metrics.NewRegistry()
-	svc := helpdesk.NewService(store, helpdesk.Options{Now: now, Logger: log})
-	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Metrics: reg}
+	egressOpts := egress.Options{AllowPrivate: cfg.WebhookAllowPrivate}
+	sender := webhook.NewSender(egress.NewClient(egressOpts))
+	dispatcher := webhook.New(webhook.Options{
+		Store: store, Sealer: key, Sender: sender, Logger: log, Metrics: reg, Now: now, Lease: cfg.WebhookLease,
+	})
+	svc := helpdesk.NewService(store, helpdesk.Options{
+		Now: now, Logger: log,
+		Webhooks:      helpdesk.WebhookOptions{Sealer: key, Sender: sender, Egress: egressOpts},
+		OnWebhookWork: dispatcher.Notify,
+	})
+	a := &App{cfg: cfg, log: log, Store: store, Service: svc, Metrics: reg, Webhooks: dispatcher}
 	a.API = api.New(api.Options{
 		Service:       svc,
 		Logger:        log,
@@ -122,6 +135,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() { a.API.Run(workCtx) })
+	workers.Go(func() {
+		if err := a.Webhooks.Run(workCtx); err != nil {
+			a.log.Error("webhook dispatcher", "err", err)
+		}
+	})
 
 	errc := make(chan error, 1)
 	go func() {

@@ -24,6 +24,10 @@ type Config struct {
 	APIRateWindow       time.Duration
 	AuthFailLimit       int // failed API authentications per client IP per minute
 	WebhookAllowPrivate bool
+	// WebhookLease is how long a webhook attempt is reserved for the
+	// instance that claimed it: after a crash, the attempt is retried when
+	// it runs out. It must exceed the 10 s attempt timeout.
+	WebhookLease time.Duration
 	TLSCert             string
 	TLSKey              string
 	PublicURL           string
@@ -43,6 +47,7 @@ func Default() Config {
 		AuthFailLimit:   30,
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
+		WebhookLease:    30 * time.Second,
 	}
 }
 
@@ -81,6 +86,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuthFailLimit < 1 {
 		errs = append(errs, errors.New("--auth-fail-limit must be at least 1"))
+	}
+	if c.WebhookLease < 11*time.Second {
+		errs = append(errs, errors.New("--webhook-lease must be at least 11s (longer than the 10s attempt timeout)"))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
@@ -142,6 +150,7 @@ func (c *Config) FlagSet(name string, getenv func(string) string, out io.Writer)
 	dur(&c.APIRateWindow, "api-rate-window", "TIXALLO_API_RATE_WINDOW", "sliding window of the per-key API rate limit")
 	num(&c.AuthFailLimit, "auth-fail-limit", "TIXALLO_AUTH_FAIL_LIMIT", "failed API authentications per client IP per minute before 429")
 	boolean(&c.WebhookAllowPrivate, "webhook-allow-private", "TIXALLO_WEBHOOK_ALLOW_PRIVATE", "let webhooks reach loopback and private addresses, and plain http")
+	dur(&c.WebhookLease, "webhook-lease", "TIXALLO_WEBHOOK_LEASE", "how long a claimed webhook attempt is reserved; after a crash it is retried when this runs out")
 	str(&c.TLSCert, "tls-cert", "TIXALLO_TLS_CERT", "TLS certificate file; serve HTTPS")
 	str(&c.TLSKey, "tls-key", "TIXALLO_TLS_KEY", "TLS private key file")
 	str(&c.PublicURL, "public-url", "TIXALLO_PUBLIC_URL", "the URL people use to reach Tixallo (links in invites)")
