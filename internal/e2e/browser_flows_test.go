@@ -128,12 +128,18 @@ func testKeyLifecycle(t *testing.T) {
 		t.Errorf("401 body %s, want {\"error\":\"Unauthorized\"}", r.body)
 	}
 
-	// The audit log records both, by key id.
 	tb.click("#nav-audit")
 	tb.audit()
-	for _, action := range []string{"api_key.created", "api_key.revoked"} {
-		if !tb.has(fmt.Sprintf(`#audit-log tr[data-test=audit-row][data-action=%q]`, action)) {
+	// The audit log records both, and the rejected use, showing the key
+	// as the lists do.
+	for _, action := range []string{"api_key.created", "api_key.revoked", "api_key.rejected"} {
+		row := fmt.Sprintf(`#audit-log tr[data-test=audit-row][data-action=%q]`, action)
+		if !tb.has(row) {
 			t.Errorf("audit log has no %s row", action)
+			continue
+		}
+		if got := tb.text(row + ` [data-test=audit-target] code`); got != display {
+			t.Errorf("audit %s shows the key as %q, want %q", action, got, display)
 		}
 	}
 }
