@@ -1,0 +1,355 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tixallo/tixallo/internal/helpdesk"
+)
+
+// Webhook endpoints, deliveries and attempts. Finding the dispatchers' work
+// crosses workspaces and goes through definer functions (see
+// migrations/0002_webhooks.sql); every other statement names its workspace.
+
+const endpointColumns = `id, workspace_id, url, description, event_types, active, disabled_reason, disabled_at,
+	secret_sealed, previous_secret_sealed, previous_expires_at, failing_since, created_at, updated_at`
+
+func scanEndpoint(row scanner) (helpdesk.WebhookEndpoint, error) {
+	var (
+		e     helpdesk.WebhookEndpoint
+		types string
+	)
+	err := row.Scan(&e.ID, &e.WorkspaceID, &e.URL, &e.Description, &types, &e.Active, &e.DisabledReason,
+		&e.DisabledAt, &e.SecretSealed, &e.PreviousSecretSealed, &e.PreviousExpiresAt,
+		&e.FailingSince, &e.CreatedAt, &e.UpdatedAt)
+	e.EventTypes = splitTypes(types)
+	return e, err
+}
+
+func splitTypes(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// nullBytes stores an empty byte slice as NULL.
+func nullBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func (r reader) WebhookEndpoint(ctx context.Context, workspaceID, id string) (*helpdesk.WebhookEndpoint, error) {
+	e, err := scanEndpoint(r.queryRow(ctx, workspaceID, `SELECT `+endpointColumns+` FROM webhook_endpoints
+		WHERE workspace_id = $1 AND id = $2`, workspaceID, id))
+	if err != nil {
+		return nil, wrapErr(err, "webhook endpoint %s", id)
+	}
+	return &e, nil
+}
+
+func (r reader) WebhookEndpoints(ctx context.Context, workspaceID string) ([]helpdesk.WebhookEndpoint, error) {
+	return list(ctx, r, workspaceID, "webhook endpoints", scanEndpoint, `SELECT `+endpointColumns+`
+		FROM webhook_endpoints WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
+}
+
+func (t *txn) CreateWebhookEndpoint(ctx context.Context, e *helpdesk.WebhookEndpoint) error {
+	return t.insert(ctx, e.WorkspaceID, "create webhook endpoint", `INSERT INTO webhook_endpoints (`+endpointColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		e.ID, e.WorkspaceID, e.URL, e.Description, strings.Join(e.EventTypes, ","), e.Active, e.DisabledReason,
+		e.DisabledAt, e.SecretSealed, nullBytes(e.PreviousSecretSealed), e.PreviousExpiresAt,
+		e.FailingSince, e.CreatedAt, e.UpdatedAt)
+}
+
+func (t *txn) UpdateWebhookEndpoint(ctx context.Context, e *helpdesk.WebhookEndpoint) error {
+	return t.execOne(ctx, e.WorkspaceID, "update webhook endpoint "+e.ID, `UPDATE webhook_endpoints
+		SET url = $1, description = $2, event_types = $3, active = $4, disabled_reason = $5, disabled_at = $6,
+		    secret_sealed = $7, previous_secret_sealed = $8, previous_expires_at = $9, failing_since = $10,
+		    updated_at = $11
+		WHERE workspace_id = $12 AND id = $13`,
+		e.URL, e.Description, strings.Join(e.EventTypes, ","), e.Active, e.DisabledReason, e.DisabledAt,
+		e.SecretSealed, nullBytes(e.PreviousSecretSealed), e.PreviousExpiresAt, e.FailingSince,
+		e.UpdatedAt, e.WorkspaceID, e.ID)
+}
+
+func (t *txn) DeleteWebhookEndpoint(ctx context.Context, workspaceID, id string) error {
+	return t.execOne(ctx, workspaceID, "delete webhook endpoint "+id,
+		`DELETE FROM webhook_endpoints WHERE workspace_id = $1 AND id = $2`, workspaceID, id)
+}
+
+func (t *txn) RecordWebhookSuccess(ctx context.Context, workspaceID, id string) error {
+	_, err := t.exec(ctx, workspaceID, `UPDATE webhook_endpoints SET failing_since = NULL
+		WHERE workspace_id = $1 AND id = $2 AND failing_since IS NOT NULL`, workspaceID, id)
+	if err != nil {
+		return wrapErr(err, "record webhook success %s", id)
+	}
+	return nil
+}
+
+func (t *txn) RecordWebhookFailure(ctx context.Context, workspaceID, id string, at time.Time) (time.Time, error) {
+	var since time.Time
+	err := t.queryRow(ctx, workspaceID, `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $1)
+		WHERE workspace_id = $2 AND id = $3 RETURNING failing_since`, at, workspaceID, id).Scan(&since)
+	if err != nil {
+		return time.Time{}, wrapErr(err, "record webhook failure %s", id)
+	}
+	return since, nil
+}
+
+func (t *txn) DisableWebhookEndpoint(ctx context.Context, workspaceID, id, reason string, at time.Time) error {
+	return t.execOne(ctx, workspaceID, "disable webhook endpoint "+id, `UPDATE webhook_endpoints
+		SET active = false, disabled_reason = $1, disabled_at = $2, updated_at = $2
+		WHERE workspace_id = $3 AND id = $4`, reason, at, workspaceID, id)
+}
+
+// EventByID returns one event of the workspace.
+func (r reader) EventByID(ctx context.Context, workspaceID, id string) (*helpdesk.Event, error) {
+	e, err := scanEvent(r.queryRow(ctx, workspaceID, `SELECT seq, id, workspace_id, type, payload, created_at
+		FROM events WHERE workspace_id = $1 AND id = $2`, workspaceID, id))
+	if err != nil {
+		return nil, wrapErr(err, "event %s", id)
+	}
+	return &e, nil
+}
+
+// UnfannedEvents reads the events still flagged for fan-out, oldest first,
+// locking them (SKIP LOCKED) so that two dispatchers fan out disjoint sets.
+func (t *txn) UnfannedEvents(ctx context.Context, limit int) ([]helpdesk.Event, error) {
+	return list(ctx, t.reader, "", "unfanned events", func(row scanner) (helpdesk.Event, error) {
+		var e helpdesk.Event
+		err := row.Scan(&e.Seq, &e.ID, &e.WorkspaceID, &e.Type, &e.CreatedAt)
+		return e, err
+	}, `SELECT seq, id, workspace_id, type, created_at FROM tixallo_unfanned_events($1)`, noLimit(limit))
+}
+
+func (t *txn) MarkEventsFannedOut(ctx context.Context, seqs []int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	if _, err := t.exec(ctx, "", `SELECT tixallo_mark_events_fanned_out($1)`, seqs); err != nil {
+		return wrapErr(err, "mark events fanned out")
+	}
+	return nil
+}
+
+const deliveryColumns = `d.id, d.workspace_id, d.endpoint_id, d.event_id, d.event_type, d.state, d.attempts, d.next_at,
+	d.locked_until, d.lease, d.last_attempt_at, d.last_status, d.last_error, d.created_at, d.updated_at`
+
+func deliveryDest(d *helpdesk.Delivery) []any {
+	return []any{&d.ID, &d.WorkspaceID, &d.EndpointID, &d.EventID, &d.EventType, &d.State, &d.Attempts,
+		&d.NextAt, &d.LockedUntil, &d.Lease, &d.LastAttemptAt, &d.LastStatus,
+		&d.LastError, &d.CreatedAt, &d.UpdatedAt}
+}
+
+func scanDelivery(row scanner) (helpdesk.Delivery, error) {
+	var d helpdesk.Delivery
+	err := row.Scan(deliveryDest(&d)...)
+	return d, err
+}
+
+// CreateWebhookDeliveries inserts each workspace's deliveries with one
+// statement (arrays, unnested), under that workspace's policy, and wakes
+// the other instances' dispatchers at commit.
+func (t *txn) CreateWebhookDeliveries(ctx context.Context, ds []helpdesk.Delivery) error {
+	byWorkspace := map[string][]helpdesk.Delivery{}
+	var order []string
+	for _, d := range ds {
+		if _, ok := byWorkspace[d.WorkspaceID]; !ok {
+			order = append(order, d.WorkspaceID)
+		}
+		byWorkspace[d.WorkspaceID] = append(byWorkspace[d.WorkspaceID], d)
+	}
+	for _, ws := range order {
+		group := byWorkspace[ws]
+		n := len(group)
+		var (
+			ids, endpoints, events, types, states = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			attempts                              = make([]int32, n)
+			nextAt, created, updated              = make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+		)
+		for i, d := range group {
+			ids[i], endpoints[i], events[i], types[i], states[i] = d.ID, d.EndpointID, d.EventID, d.EventType, string(d.State)
+			attempts[i], nextAt[i], created[i], updated[i] = int32(d.Attempts), d.NextAt, d.CreatedAt, d.UpdatedAt
+		}
+		_, err := t.exec(ctx, ws, `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type,
+				state, attempts, next_at, lease, created_at, updated_at)
+			SELECT u.id, $1, u.endpoint_id, u.event_id, u.event_type, u.state, u.attempts, u.next_at, '',
+				u.created_at, u.updated_at
+			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
+				$8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
+				AS u(id, endpoint_id, event_id, event_type, state, attempts, next_at, created_at, updated_at)
+			ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
+			ws, ids, endpoints, events, types, states, attempts, nextAt, created, updated)
+		if err != nil {
+			return wrapErr(err, "create webhook deliveries")
+		}
+	}
+	if len(ds) > 0 {
+		return t.notifyWork(ctx)
+	}
+	return nil
+}
+
+func (t *txn) RequeueWebhookDelivery(ctx context.Context, d *helpdesk.Delivery) error {
+	err := t.queryRow(ctx, d.WorkspaceID, `INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id,
+			event_type, state, attempts, next_at, lease, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, '', $7, $8)
+		ON CONFLICT (endpoint_id, event_id) DO UPDATE
+		SET state = 'pending', attempts = 0, next_at = excluded.next_at, locked_until = NULL, lease = '',
+		    updated_at = excluded.updated_at
+		RETURNING id, created_at`,
+		d.ID, d.WorkspaceID, d.EndpointID, d.EventID, d.EventType, d.NextAt, d.CreatedAt, d.UpdatedAt).
+		Scan(&d.ID, &d.CreatedAt)
+	if err != nil {
+		return wrapErr(err, "requeue webhook delivery")
+	}
+	d.State, d.Attempts, d.LockedUntil, d.Lease = helpdesk.DeliveryPending, 0, nil, ""
+	return t.notifyWork(ctx)
+}
+
+// ClaimWebhookDeliveries reads due deliveries with FOR UPDATE SKIP LOCKED,
+// so that dispatchers of several instances claiming at the same moment get
+// disjoint rows, picks those that fit the per-endpoint caps, and leases
+// them; the lease keeps every other dispatcher off after the claim commits,
+// until the attempt is finished or the lease expires.
+func (t *txn) ClaimWebhookDeliveries(ctx context.Context, c helpdesk.DeliveryClaim) ([]helpdesk.Delivery, error) {
+	if c.Limit <= 0 {
+		return []helpdesk.Delivery{}, nil
+	}
+	perEndpoint := c.PerEndpoint
+	if perEndpoint <= 0 {
+		perEndpoint = c.Limit
+	}
+	full := []string{}
+	for id, n := range c.Busy {
+		if n >= perEndpoint {
+			full = append(full, id)
+		}
+	}
+	cands, err := list(ctx, t.reader, "", "due webhook deliveries", func(row scanner) (helpdesk.Delivery, error) {
+		var (
+			d       helpdesk.Delivery
+			payload []byte
+		)
+		err := row.Scan(append(deliveryDest(&d), &payload, &d.EventCreatedAt)...)
+		d.Payload = payload
+		return d, err
+	}, `SELECT * FROM tixallo_due_webhook_deliveries($1, $2, $3)`, c.Now, full, 2*c.Limit+perEndpoint)
+	if err != nil {
+		return nil, err
+	}
+
+	taken := map[string]int{}
+	out := make([]helpdesk.Delivery, 0, min(len(cands), c.Limit))
+	ids := make([]string, 0, cap(out))
+	for _, d := range cands {
+		if len(out) == c.Limit {
+			break
+		}
+		if c.Busy[d.EndpointID]+taken[d.EndpointID] >= perEndpoint {
+			continue
+		}
+		taken[d.EndpointID]++
+		until := c.Until
+		d.LockedUntil, d.Lease = &until, c.Lease
+		out = append(out, d)
+		ids = append(ids, d.ID)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	var n int64
+	if err := t.queryRow(ctx, "", `SELECT tixallo_lease_webhook_deliveries($1, $2, $3, $4)`,
+		ids, c.Now, c.Until, c.Lease).Scan(&n); err != nil {
+		return nil, wrapErr(err, "claim webhook deliveries")
+	}
+	if int(n) != len(out) {
+		// Impossible while the rows are locked; refuse rather than double-send.
+		return nil, fmt.Errorf("claim webhook deliveries: %d of %d rows leased", n, len(out))
+	}
+	return out, nil
+}
+
+func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery) error {
+	tag, err := t.exec(ctx, d.WorkspaceID, `UPDATE webhook_deliveries
+		SET state = $1, attempts = $2, next_at = $3, locked_until = NULL, lease = '',
+		    last_attempt_at = $4, last_status = $5, last_error = $6, updated_at = $7
+		WHERE workspace_id = $8 AND id = $9 AND lease = $10 AND lease <> ''`,
+		d.State, d.Attempts, d.NextAt, d.LastAttemptAt, d.LastStatus, d.LastError,
+		d.UpdatedAt, d.WorkspaceID, d.ID, d.Lease)
+	if err != nil {
+		return wrapErr(err, "finish webhook delivery %s", d.ID)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
+	}
+	d.LockedUntil, d.Lease = nil, ""
+	return nil
+}
+
+func (t *txn) CreateWebhookAttempt(ctx context.Context, a *helpdesk.DeliveryAttempt) error {
+	var delivery *string
+	if a.DeliveryID != "" {
+		delivery = &a.DeliveryID
+	}
+	return t.insert(ctx, a.WorkspaceID, "create webhook attempt", `INSERT INTO webhook_attempts (id, workspace_id,
+			endpoint_id, delivery_id, event_id, event_type, attempt, status_code, error, latency_us, response, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		a.ID, a.WorkspaceID, a.EndpointID, delivery, a.EventID, a.EventType, a.Attempt, a.StatusCode, a.Error,
+		a.Latency.Microseconds(), a.Response, a.CreatedAt)
+}
+
+func (t *txn) DeleteWebhookAttemptsBefore(ctx context.Context, before time.Time) error {
+	if _, err := t.exec(ctx, "", `SELECT tixallo_delete_webhook_attempts_before($1)`, before); err != nil {
+		return wrapErr(err, "delete old webhook attempts")
+	}
+	return nil
+}
+
+// pageBefore turns an empty cursor into one above every id.
+func pageBefore(p helpdesk.WebhookPage) string {
+	if p.Before == "" {
+		return "\U0010FFFF"
+	}
+	return p.Before
+}
+
+func (r reader) WebhookDeliveries(ctx context.Context, workspaceID, endpointID string, page helpdesk.WebhookPage) ([]helpdesk.Delivery, error) {
+	return list(ctx, r, workspaceID, "webhook deliveries", scanDelivery, `SELECT `+deliveryColumns+`
+		FROM webhook_deliveries d
+		WHERE d.endpoint_id = $1 AND d.workspace_id = $2 AND d.id < $3
+		ORDER BY d.id DESC LIMIT $4`, endpointID, workspaceID, pageBefore(page), noLimit(page.Limit))
+}
+
+func (r reader) WebhookAttempts(ctx context.Context, workspaceID, endpointID string, page helpdesk.WebhookPage) ([]helpdesk.DeliveryAttempt, error) {
+	return list(ctx, r, workspaceID, "webhook attempts", func(row scanner) (helpdesk.DeliveryAttempt, error) {
+		var (
+			a        helpdesk.DeliveryAttempt
+			delivery *string
+			latency  int64
+		)
+		err := row.Scan(&a.ID, &a.WorkspaceID, &a.EndpointID, &delivery, &a.EventID, &a.EventType, &a.Attempt,
+			&a.StatusCode, &a.Error, &latency, &a.Response, &a.CreatedAt)
+		if delivery != nil {
+			a.DeliveryID = *delivery
+		}
+		a.Latency = time.Duration(latency) * time.Microsecond
+		return a, err
+	}, `SELECT id, workspace_id, endpoint_id, delivery_id, event_id, event_type, attempt, status_code, error,
+			latency_us, response, created_at
+		FROM webhook_attempts
+		WHERE endpoint_id = $1 AND workspace_id = $2 AND id < $3
+		ORDER BY id DESC LIMIT $4`, endpointID, workspaceID, pageBefore(page), noLimit(page.Limit))
+}
+
+func (r reader) WebhookBacklog(ctx context.Context) (pending, unfanned int, err error) {
+	err = r.queryRow(ctx, "", `SELECT pending, unfanned FROM tixallo_webhook_backlog()`).Scan(&pending, &unfanned)
+	if err != nil {
+		return 0, 0, wrapErr(err, "webhook backlog")
+	}
+	return pending, unfanned, nil
+}

@@ -1,0 +1,61 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/tixallo/tixallo/internal/helpdesk"
+)
+
+// Workspaces are tenant rows too: a workspace's row is visible to
+// transactions working for it. Finding one by slug is the only look-up
+// that crosses workspaces, and goes through a definer function.
+
+const workspaceColumns = `id, name, slug, created_at`
+
+func scanWorkspace(row scanner) (*helpdesk.Workspace, error) {
+	var w helpdesk.Workspace
+	if err := row.Scan(&w.ID, &w.Name, &w.Slug, &w.CreatedAt); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+func (r reader) Workspace(ctx context.Context, id string) (*helpdesk.Workspace, error) {
+	w, err := scanWorkspace(r.queryRow(ctx, id, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = $1`, id))
+	if err != nil {
+		return nil, wrapErr(err, "workspace %s", id)
+	}
+	return w, nil
+}
+
+func (r reader) WorkspaceBySlug(ctx context.Context, slug string) (*helpdesk.Workspace, error) {
+	w, err := scanWorkspace(r.queryRow(ctx, "",
+		`SELECT `+workspaceColumns+` FROM tixallo_workspace_by_slug($1)`, slug))
+	if err != nil {
+		return nil, wrapErr(err, "workspace %q", slug)
+	}
+	return w, nil
+}
+
+func (t *txn) CreateWorkspace(ctx context.Context, w *helpdesk.Workspace) error {
+	return t.insert(ctx, w.ID, "create workspace "+w.Slug,
+		`INSERT INTO workspaces (id, name, slug, created_at) VALUES ($1, $2, $3, $4)`,
+		w.ID, w.Name, w.Slug, w.CreatedAt)
+}
+
+// NextTicketNumber increments the workspace's counter. The UPDATE holds the
+// row's lock until the transaction ends, so a concurrent creator in any
+// process waits for this one to commit (and then reads its number) or roll
+// back (and then reuses it): numbers are gapless and never handed out twice.
+// FOR NO KEY UPDATE strength, which an UPDATE of a non-key column takes,
+// does not block the foreign-key checks of inserts into the workspace.
+func (t *txn) NextTicketNumber(ctx context.Context, workspaceID string) (int64, error) {
+	var n int64
+	err := t.queryRow(ctx, workspaceID,
+		`UPDATE workspaces SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq`,
+		workspaceID).Scan(&n)
+	if err != nil {
+		return 0, wrapErr(err, "next ticket number of workspace %s", workspaceID)
+	}
+	return n, nil
+}
