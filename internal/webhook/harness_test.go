@@ -98,21 +98,23 @@ func (r *receiver) ids() []string {
 }
 
 type env struct {
-	t     *testing.T
-	ctx   context.Context
-	store *sqlite.Store
-	svc   *helpdesk.Service
-	disp  *Dispatcher
-	clock *fakeClock
-	key   serverkey.Key
-	ws    string
-	opts  Options
+	t      *testing.T
+	ctx    context.Context
+	store  *sqlite.Store
+	svc    *helpdesk.Service
+	disp   *Dispatcher
+	clock  *fakeClock
+	key    serverkey.Key
+	ws     string
+	opts   Options
+	dbFile string
 }
 
 func newEnv(t *testing.T, tweak ...func(*Options)) *env {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tixallo.db"), sqlite.Options{Migrate: true})
+	dbFile := filepath.Join(t.TempDir(), "tixallo.db")
+	st, err := sqlite.Open(ctx, dbFile, sqlite.Options{Migrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +143,7 @@ func newEnv(t *testing.T, tweak ...func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: ctx, store: st, svc: svc, disp: disp, clock: clock, key: key, ws: cw.Workspace.ID, opts: opts}
+	return &env{t: t, ctx: ctx, store: st, svc: svc, disp: disp, clock: clock, key: key, ws: cw.Workspace.ID, opts: opts, dbFile: dbFile}
 }
 
 var admin = helpdesk.Actor{UserID: "", Name: "test"}
