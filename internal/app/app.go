@@ -22,6 +22,7 @@ import (
 	"github.com/tixallo/tixallo/internal/metrics"
 	"github.com/tixallo/tixallo/internal/ratelimit"
 	"github.com/tixallo/tixallo/internal/serverkey"
+	"github.com/tixallo/tixallo/internal/store/postgres"
 	"github.com/tixallo/tixallo/internal/store/sqlite"
 	"github.com/tixallo/tixallo/internal/web"
 	"github.com/tixallo/tixallo/internal/webhook"
@@ -81,7 +82,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Service:       svc,
 		Logger:        log,
 		Metrics:       reg,
-		KeyLimiter:    ratelimit.NewMemory(cfg.APIRateLimit, cfg.APIRateWindow),
+		KeyLimiter:    keyLimiter(store, cfg),
 		RateLimit:     cfg.APIRateLimit,
 		RateWindow:    cfg.APIRateWindow,
 		AuthFailLimit: cfg.AuthFailLimit,
@@ -106,11 +107,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	return a, nil
 }
 
+// keyLimiter is the per-key API rate limiter: in memory for one instance
+// on SQLite, in the database on PostgreSQL, where several instances must
+// share one limit.
+func keyLimiter(store helpdesk.Store, cfg config.Config) ratelimit.Limiter {
+	if pg, ok := store.(*postgres.Store); ok {
+		return pg.NewLimiter(cfg.APIRateLimit, cfg.APIRateWindow)
+	}
+	return ratelimit.NewMemory(cfg.APIRateLimit, cfg.APIRateWindow)
+}
+
 // OpenStore opens the store that dsn names: a postgres:// URL or a SQLite
 // file path.
 func OpenStore(ctx context.Context, dsn string, migrate bool) (helpdesk.Store, error) {
 	if config.IsPostgresURL(dsn) {
-		return nil, errors.New("PostgreSQL is not supported by this build yet; use a SQLite file path")
+		s, err := postgres.Open(ctx, dsn, postgres.Options{Migrate: migrate})
+		if err != nil {
+			// The URL may hold a password: name the store, not the URL.
+			return nil, fmt.Errorf("open PostgreSQL store: %w", err)
+		}
+		return s, nil
 	}
 	s, err := sqlite.Open(ctx, dsn, sqlite.Options{Migrate: migrate})
 	if err != nil {

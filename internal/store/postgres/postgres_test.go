@@ -348,3 +348,56 @@ func TestEventSeqCommitOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestLimiterExactAcrossStores: several stores (as several instances)
+// sharing one key's limit admit exactly the limit between them, however
+// the requests interleave; a later window admits again.
+func TestLimiterExactAcrossStores(t *testing.T) {
+	_, dsn := open(t)
+	const limit, stores, requests = 50, 3, 300
+	now := time.Now()
+	var limiters []*postgres.Limiter
+	for range stores {
+		s, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		limiters = append(limiters, s.NewLimiter(limit, time.Minute))
+	}
+	var (
+		mu       sync.Mutex
+		admitted int
+		wg       sync.WaitGroup
+	)
+	for i := range requests {
+		wg.Go(func() {
+			at := now.Add(time.Duration(i) * time.Millisecond)
+			d, err := limiters[i%stores].Allow(t.Context(), "key-1", at)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if !d.Allowed && (d.RetryAfter <= 0 || d.RetryAfter > time.Minute) {
+				t.Errorf("refused with RetryAfter %v", d.RetryAfter)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if d.Allowed {
+				admitted++
+			}
+		})
+	}
+	wg.Wait()
+	if admitted != limit {
+		t.Fatalf("admitted %d of %d, want exactly %d", admitted, requests, limit)
+	}
+	d, err := limiters[0].Allow(t.Context(), "key-2", now)
+	if err != nil || !d.Allowed || d.Remaining != limit-1 {
+		t.Fatalf("another key: %+v %v", d, err)
+	}
+	d, err = limiters[1].Allow(t.Context(), "key-1", now.Add(2*time.Minute))
+	if err != nil || !d.Allowed {
+		t.Fatalf("after the window: %+v %v", d, err)
+	}
+}
