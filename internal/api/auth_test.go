@@ -11,7 +11,6 @@ import (
 
 	"github.com/tixallo/tixallo/internal/apikey"
 	"github.com/tixallo/tixallo/internal/helpdesk"
-	"github.com/tixallo/tixallo/internal/store/sqlite"
 )
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -185,11 +184,7 @@ func TestRevocationIsImmediate(t *testing.T) {
 	if w := e.do("GET", "/api/v1/tickets", key2, ""); w.Code != http.StatusOK {
 		t.Fatalf("second key: %d", w.Code)
 	}
-	other, err := sqlite.Open(ctx, e.path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := e.db.Reopen(t)
 	cli := helpdesk.NewService(other, helpdesk.Options{Now: e.clock.Now})
 	if _, err := cli.RevokeAPIKey(ctx, tn.ws.ID, rec2.KeyID, helpdesk.Actor{}); err != nil {
 		t.Fatal(err)

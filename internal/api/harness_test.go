@@ -23,7 +23,7 @@ import (
 	"github.com/tixallo/tixallo/internal/httpserver"
 	"github.com/tixallo/tixallo/internal/metrics"
 	"github.com/tixallo/tixallo/internal/ratelimit"
-	"github.com/tixallo/tixallo/internal/store/sqlite"
+	"github.com/tixallo/tixallo/internal/store/teststore"
 )
 
 // The harness gives every test its own SQLite file under one base directory
@@ -64,7 +64,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	baseDir = dir
-	code := m.Run()
+	code := teststore.Main(m) // on SQLite, then on PostgreSQL when TIXALLO_TEST_POSTGRES is set
 	leaks := scanForKeys(dir, testLogs.Bytes())
 	os.RemoveAll(dir)
 	if len(leaks) > 0 {
@@ -124,7 +124,7 @@ func (c *testClock) Advance(d time.Duration) {
 // the real router, all on one fake clock.
 type env struct {
 	t       testing.TB
-	path    string // the SQLite file
+	db      *teststore.DB // a fresh SQLite file, or PostgreSQL schema
 	store   helpdesk.Store
 	svc     *helpdesk.Service
 	api     *API
@@ -152,15 +152,9 @@ func newEnv(t testing.TB, configure ...func(*envConfig)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, path: filepath.Join(dir, "tixallo.db"), clock: &testClock{t: time.Now().UTC().Truncate(time.Second)}, metrics: metrics.NewRegistry()}
-	st, err := sqlite.Open(context.Background(), e.path, sqlite.Options{
-		Migrate: true,
-		OnQuery: func() { e.queries.Add(1) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	e := &env{t: t, clock: &testClock{t: time.Now().UTC().Truncate(time.Second)}, metrics: metrics.NewRegistry()}
+	e.db = teststore.Open(t, teststore.Options{Dir: dir, OnQuery: func() { e.queries.Add(1) }})
+	st := e.db.Store
 	logger := slog.New(slog.NewJSONHandler(&testLogs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = st
 	e.svc = helpdesk.NewService(st, helpdesk.Options{Now: e.clock.Now, Logger: logger})

@@ -1,14 +1,12 @@
 package helpdesk_test
 
 import (
-	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
-	"github.com/tixallo/tixallo/internal/store/sqlite"
+	"github.com/tixallo/tixallo/internal/store/teststore"
 )
 
 const pw = "correct violet staple engine"
@@ -34,11 +32,7 @@ func (f *fixture) advance(d time.Duration) {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := teststore.Open(t, teststore.Options{}).Store // SQLite, or PostgreSQL on the second run
 	f := &fixture{store: st, now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
 	f.svc = helpdesk.NewService(st, helpdesk.Options{Now: f.clock})
 	return f

@@ -1,14 +1,12 @@
 package web_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +17,7 @@ import (
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/httpserver"
 	"github.com/tixallo/tixallo/internal/metrics"
-	"github.com/tixallo/tixallo/internal/store/sqlite"
+	"github.com/tixallo/tixallo/internal/store/teststore"
 	"github.com/tixallo/tixallo/internal/web"
 )
 
@@ -78,12 +76,7 @@ func withOptions(fn func(*web.Options)) envOption {
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tixallo.db"), sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
+	store := teststore.Open(t, teststore.Options{}).Store // SQLite, or PostgreSQL on the second run
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	o := web.Options{Now: clk.Now}
 	var cfg envConfig
