@@ -42,6 +42,7 @@ func (r reader) APIKeys(ctx context.Context, workspaceID string) ([]helpdesk.API
 
 // CreateAPIKey stores a key record; a key id that is taken is ErrConflict.
 func (t *txn) CreateAPIKey(ctx context.Context, k *helpdesk.APIKey) error {
+	t.keysChanged = true
 	_, err := t.exec(ctx, `INSERT INTO api_keys (id, workspace_id, name, key_id, hash, scope, created_at, created_by,
 			last_used_at, expires_at, revoked_at, revoked_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -56,6 +57,7 @@ func (t *txn) CreateAPIKey(ctx context.Context, k *helpdesk.APIKey) error {
 // RevokeAPIKey revokes the key with record id id. Revoking twice keeps the
 // first revocation's time and actor: the audit trail must not be rewritten.
 func (t *txn) RevokeAPIKey(ctx context.Context, workspaceID, id, by string, at time.Time) error {
+	t.keysChanged = true
 	return t.execOne(ctx, "revoke api key "+id,
 		`UPDATE api_keys
 		SET revoked_at = COALESCE(revoked_at, ?),
@@ -67,6 +69,7 @@ func (t *txn) RevokeAPIKey(ctx context.Context, workspaceID, id, by string, at t
 // never moving it backwards: batches from several instances may arrive out
 // of order. Ids of keys that no longer exist are skipped.
 func (t *txn) TouchAPIKeys(ctx context.Context, used map[string]time.Time) error {
+	t.keysChanged = true
 	for id, at := range used {
 		_, err := t.exec(ctx, `UPDATE api_keys SET last_used_at = ?
 			WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`, micros(at), id, micros(at))

@@ -23,9 +23,13 @@ type reader struct {
 
 var _ helpdesk.Reader = reader{}
 
-// txn is a write transaction: the reads plus every write.
+// txn is one InTx call's part of a write transaction: the reads plus every
+// write.
 type txn struct {
 	reader
+	// keysChanged records a write to api_keys, after whose commit the
+	// store's key cache is cleared.
+	keysChanged bool
 }
 
 var _ helpdesk.Tx = (*txn)(nil)

@@ -46,7 +46,7 @@ func TestPragmas(t *testing.T) {
 		"foreign_keys": "1",
 		"synchronous":  "2", // FULL
 		"temp_store":   "2", // MEMORY
-		"cache_size":   "-16000",
+		"cache_size":   "-2000",
 	}
 	check := func(name string, conn *sql.Conn, queryOnly string) {
 		t.Helper()

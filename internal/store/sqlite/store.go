@@ -8,6 +8,12 @@
 // reads. With WAL the readers never wait for the writer, and with a single
 // writer whose transactions start with BEGIN IMMEDIATE, write transactions
 // queue in Go instead of failing with SQLITE_BUSY halfway through.
+//
+// Three things keep it fast (docs/benchmarks.md has the measurements):
+// every statement is prepared once per connection (stmtcache.go); concurrent
+// InTx calls share one transaction and one fsync, each in its own savepoint
+// (writer.go, "group commit"); and API key records may be cached for under a
+// second (keycache.go, Options.APIKeyCacheTTL).
 package sqlite
 
 import (
@@ -19,6 +25,7 @@ import (
 	"io/fs"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/store/migrate"
@@ -34,17 +41,26 @@ type Options struct {
 	// Migrate applies pending migrations before Open returns.
 	Migrate bool
 	// OnQuery, when set, is called once for every statement the store sends
-	// to SQLite on behalf of its methods, BEGIN and COMMIT included. Tests use
-	// it to prove that a code path costs no query at all.
+	// to SQLite on behalf of its methods, and once for the start and once for
+	// the end of each InTx call (its savepoint and release or rollback, in
+	// the place of BEGIN and COMMIT). Tests use it to prove that a code path
+	// costs no query at all.
 	OnQuery func()
+	// APIKeyCacheTTL, when positive, lets APIKeyByKeyID answer from memory
+	// for that long (at most MaxAPIKeyCacheTTL). A key revoked through this
+	// Store stops working at once; one revoked by another process within the
+	// TTL. Zero reads the database every time. See keycache.go.
+	APIKeyCacheTTL time.Duration
 }
 
 // Store is the SQLite implementation of helpdesk.Store. Its reads go to the
 // read pool; reads made through a Tx see that transaction's writes.
 type Store struct {
 	reader
-	write *sql.DB
+	write *sql.DB // the writer's connection, plus one for Migrate and Close
 	read  *sql.DB
+	w     *writer
+	keys  *keyCache // nil unless Options.APIKeyCacheTTL is set
 }
 
 var _ helpdesk.Store = (*Store)(nil)
@@ -66,7 +82,11 @@ func pragmas() []string {
 		// power loss, which NORMAL does not promise.
 		"synchronous(FULL)",
 		"temp_store(MEMORY)",
-		"cache_size(-16000)", // 16 MB per connection
+		// 2 MB of page cache per connection. The kernel's page cache holds
+		// the file anyway; SQLite's own copy only saves a copy from it, and at
+		// 16 MB per connection (which modernc's allocator rounds up to about
+		// 32 MB) the server's RSS grew to 165 MB on a 344 MB database.
+		"cache_size(-2000)",
 	}
 }
 
@@ -81,9 +101,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
 	// One writer: SQLite allows one write transaction at a time anyway, and
-	// queueing in database/sql is cheaper and fairer than busy-waiting.
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
+	// queueing in Go is cheaper and fairer than busy-waiting. The writer
+	// goroutine holds one connection of this pool; the second serves
+	// Migrate and Close, whose transactions SQLite's lock (BEGIN IMMEDIATE,
+	// busy_timeout) orders with the writer's as it does another process's.
+	write.SetMaxOpenConns(2)
+	write.SetMaxIdleConns(2)
 	write.SetConnMaxLifetime(0)
 	// Connect the writer first so that it, not a reader, switches a new
 	// database file to WAL.
@@ -104,10 +127,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	read.SetMaxIdleConns(n)
 
 	s := &Store{
-		reader: reader{db: read, onQuery: opts.OnQuery},
+		reader: reader{db: newStmtCache(read), onQuery: opts.OnQuery},
 		write:  write,
 		read:   read,
 	}
+	if opts.APIKeyCacheTTL > 0 {
+		s.keys = newKeyCache(opts.APIKeyCacheTTL)
+	}
+	s.w = newWriter(write, opts.OnQuery, s.keys)
 	if opts.Migrate {
 		if err := s.Migrate(ctx); err != nil {
 			s.Close()
@@ -149,36 +176,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// InTx runs fn in one write transaction (BEGIN IMMEDIATE) and commits when fn
-// returns nil; fn's error is returned as it is. There is one write
-// connection, so fn must not call InTx itself: that would wait forever.
-func (s *Store) InTx(ctx context.Context, fn func(tx helpdesk.Tx) error) (err error) {
-	s.counted()
-	sqlTx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	committed := false
-	defer func() {
-		// Also runs when fn panics, so the writer is never left mid-transaction.
-		if !committed {
-			s.counted()
-			if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-				err = errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rbErr))
-			}
-		}
-	}()
-	if err := fn(&txn{reader{db: sqlTx, onQuery: s.onQuery}}); err != nil {
-		return err
-	}
-	s.counted()
-	committed = true
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
-}
-
 // Ping reports whether the database answers, through the read pool so that a
 // long write transaction does not make the instance look unready.
 func (s *Store) Ping(ctx context.Context) error {
@@ -188,11 +185,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools. It first lets SQLite refresh its query-planner
-// statistics (PRAGMA optimize), as the SQLite documentation recommends
-// before closing a long-lived connection; that is best effort and never a
-// reason for Close to fail.
+// Close stops the writer, after the batch it is running and a PRAGMA
+// optimize (see writer.optimize), and closes both pools.
 func (s *Store) Close() error {
-	_, _ = s.write.Exec("PRAGMA optimize")
+	s.w.stop()
+	s.reader.db.(*stmtCache).close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
