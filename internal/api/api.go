@@ -4,8 +4,10 @@
 //
 // Every request runs the same gate before any handler: the per-IP throttle on
 // failed authentications, the key check (format and checksum offline, then
-// one primary-key read — there is no key cache, so a revocation made by any
-// process counts on the very next request), the per-key rate limit, and the
+// one primary-key read, which the SQLite store may answer from a cache of
+// under a second: a revocation made through this process counts on the very
+// next request, one made by another process within that second, SPEC §2),
+// the per-key rate limit, and the
 // read-only scope check on writes. Handlers then call the helpdesk Service
 // with the workspace the key belongs to, which is the only source of a
 // request's tenant. Every failure is turned into a status and a body by

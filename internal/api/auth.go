@@ -87,9 +87,12 @@ func (a *API) gate(write bool, h handler) http.HandlerFunc {
 // to the metrics and a debug log line); a store failure is returned as is, so
 // a database outage is a 500 and not a misleading 401 (fail closed).
 //
-// There is deliberately no cache of accepted keys: each request reads the key
-// record by its primary key, so a revocation, also one made by the CLI in
-// another process on the same database, counts on the very next request.
+// The API keeps no cache of accepted keys itself: each request asks the store
+// for the key record by its key id. The SQLite store may answer from a cache
+// (sqlite.Options.APIKeyCacheTTL, at most 1 s), which it clears when a
+// transaction that wrote api_keys commits, so a revocation made through this
+// process counts on the very next request and one made by the CLI in another
+// process within the TTL, as SPEC §2 requires.
 func (a *API) authenticate(r *http.Request, ip string, now time.Time) (*helpdesk.APIKey, error) {
 	key, keyID, ok := apikey.FromHeader(r.Header)
 	if !ok {
