@@ -46,10 +46,13 @@ func (s *Store) ownerConn(ctx context.Context) (*pgx.Conn, error) {
 // queue while different schemas (the tests' databases) do not.
 type pgxDB struct{ c *pgx.Conn }
 
+// migrationLock takes the advisory lock that every migrator of the
+// current schema takes, until the end of the transaction.
+const migrationLock = `SELECT pg_advisory_xact_lock(hashtextextended('tixallo migrate ' || current_schema(), 0))`
+
 func (d pgxDB) LockedTx(ctx context.Context, fn func(tx migrate.Tx) error) error {
 	return pgx.BeginFunc(ctx, d.c, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx,
-			`SELECT pg_advisory_xact_lock(hashtextextended('tixallo migrate ' || current_schema(), 0))`); err != nil {
+		if _, err := tx.Exec(ctx, migrationLock); err != nil {
 			return fmt.Errorf("migration lock: %w", err)
 		}
 		return fn(pgxTx{tx})
@@ -92,6 +95,11 @@ func setUpAppRole(ctx context.Context, c *pgx.Conn, role string) error {
 	}
 	id := pgx.Identifier{role}.Sanitize()
 	return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+		// Concurrent GRANTs on one object fail ("tuple concurrently
+		// updated"): queue behind the other migrators of this schema.
+		if _, err := tx.Exec(ctx, migrationLock); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
 		var schema string
 		if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 			return err
