@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,7 +15,7 @@ import (
 	"github.com/tixallo/tixallo/internal/egress"
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/serverkey"
-	"github.com/tixallo/tixallo/internal/store/sqlite"
+	"github.com/tixallo/tixallo/internal/store/teststore"
 )
 
 // The tests here run the real thing: a SQLite file per test, the service
@@ -100,25 +99,24 @@ func (r *receiver) ids() []string {
 type env struct {
 	t      *testing.T
 	ctx    context.Context
-	store  *sqlite.Store
+	store  helpdesk.Store
 	svc    *helpdesk.Service
 	disp   *Dispatcher
 	clock  *fakeClock
 	key    serverkey.Key
 	ws     string
 	opts   Options
-	dbFile string
+	dbFile string // the SQLite file; "" on PostgreSQL
 }
 
 func newEnv(t *testing.T, tweak ...func(*Options)) *env {
 	t.Helper()
 	ctx := t.Context()
-	dbFile := filepath.Join(t.TempDir(), "tixallo.db")
-	st, err := sqlite.Open(ctx, dbFile, sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
+	db := teststore.Open(t, teststore.Options{}) // SQLite, or PostgreSQL on the second run
+	st, dbFile := db.Store, ""
+	if db.Kind == teststore.SQLite {
+		dbFile = db.DSN
 	}
-	t.Cleanup(func() { st.Close() })
 	key, err := serverkey.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)

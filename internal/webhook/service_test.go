@@ -164,7 +164,11 @@ func TestEndpointLifecycle(t *testing.T) {
 		}
 	}
 
-	// Nothing in the database file holds a secret in the clear.
+	// Nothing in the database file holds a secret in the clear (SQLite; the
+	// store code that writes the secret is shared in shape with PostgreSQL's).
+	if e.dbFile == "" {
+		return
+	}
 	var raw []byte
 	for _, suffix := range []string{"", "-wal"} {
 		b, _ := os.ReadFile(e.dbFile + suffix)
