@@ -33,6 +33,7 @@ import (
 )
 
 type benchConfig struct {
+	database   string // a postgres:// URL; "" for a fresh SQLite file in dir
 	conns      int
 	keys       int
 	warmup     time.Duration
@@ -83,6 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.out, "out", "", "also write the markdown report to this file")
 	fs.StringVar(&cfg.dir, "dir", "", "directory for the database, the server binary and its log (default: a new temporary directory)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the directory afterwards")
+	fs.StringVar(&cfg.database, "database", "", "bench on PostgreSQL: a postgres:// URL of an empty database or schema (default: a fresh SQLite file)")
 	fs.StringVar(&cfg.bin, "bin", "", "run this tixallo binary instead of building ./cmd/tixallo")
 	fs.BoolVar(&cfg.app, "app", false, "also run the agent app page scenarios (reserved for the app-page benchmark)")
 	fs.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (default all): "+scenarioNames(apiScenarios()))
@@ -128,6 +130,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	dbPath := filepath.Join(dir, "bench.db")
+	if cfg.database != "" {
+		dbPath = cfg.database
+	}
 	logPath := filepath.Join(dir, "server.log")
 	// Only the bench's own files, never the rest of a directory given by -dir.
 	files := []string{dbPath, dbPath + "-wal", dbPath + "-shm", dbPath + ".key", logPath, filepath.Join(dir, "tixallo")}
