@@ -69,12 +69,23 @@ func (d *Dispatcher) cycle(ctx, attemptCtx context.Context, rec *recorder) (more
 	for _, j := range jobs {
 		perEndpoint[j.delivery.EndpointID]++
 	}
+	// Work may have been left behind by an endpoint at its cap when the
+	// claim ran (skipped, or filled up by it) or by the overall limit: then
+	// a slot freed since is a reason to claim again. Judge by the snapshot
+	// the claim used; slots freed after it are signalled on slotFree.
+	for id, n := range busy {
+		if n+perEndpoint[id] >= d.opts.PerEndpoint {
+			capped = true
+		}
+	}
+	for id, n := range perEndpoint {
+		if busy[id]+n >= d.opts.PerEndpoint {
+			capped = true
+		}
+	}
 	d.mu.Lock()
 	for id, n := range perEndpoint {
 		d.busy[id] += n
-		if d.busy[id] >= d.opts.PerEndpoint {
-			capped = true
-		}
 	}
 	d.inFlight += len(jobs)
 	d.mu.Unlock()
@@ -83,6 +94,7 @@ func (d *Dispatcher) cycle(ctx, attemptCtx context.Context, rec *recorder) (more
 	if len(jobs) >= free {
 		capped = true
 	}
+	d.log.Debug("webhook cycle", "fanned", fanned, "claimed", len(jobs), "free", free, "capped", capped)
 	for _, j := range jobs {
 		go d.run(attemptCtx, j, rec)
 	}

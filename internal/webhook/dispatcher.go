@@ -241,4 +241,3 @@ func newLease() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-

@@ -194,3 +194,25 @@ func TestConnectionRefusedIsRetried(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// A backlog deeper than the concurrency limits drains at once: finished
+// attempts free their slots and the dispatcher claims again without waiting
+// for the fallback poll.
+func TestBacklogDrainsWithoutPolling(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, realClock, func(o *Options) {
+		o.Concurrency, o.PerEndpoint, o.PollInterval = 4, 2, time.Hour
+	})
+	r := newReceiver(t)
+	hold := make(chan struct{})
+	r.hold.Store(&hold)
+	e.endpoint(r, helpdesk.EventTicketCreated)
+	startRun(t, e)
+	for i := range 40 {
+		e.ticket("Backlog", fmt.Sprintf("backlog%d@example.com", i))
+	}
+	waitFor(t, "two attempts in flight", time.Second, func() bool { return len(r.requests()) == 2 })
+	time.Sleep(50 * time.Millisecond)
+	close(hold)
+	waitFor(t, "all 40 events", 3*time.Second, func() bool { return len(r.requests()) == 40 })
+}
