@@ -88,6 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.bin, "bin", "", "run this tixallo binary instead of building ./cmd/tixallo")
 	fs.BoolVar(&cfg.app, "app", false, "also run the agent app page scenarios (reserved for the app-page benchmark)")
 	fs.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (default all): "+scenarioNames(apiScenarios()))
+	webhooks := fs.Bool("webhooks", false, "run only the webhook benchmark (bench/webhook.go) instead of the API scenarios")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,6 +101,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	cfg.progress = func(s string) {
 		fmt.Fprintf(stderr, "[%6.1fs] %s\n", time.Since(start).Seconds(), s)
+	}
+	if *webhooks {
+		return runWebhooks(ctx, cfg, stdout)
 	}
 
 	scenarios := apiScenarios()

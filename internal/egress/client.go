@@ -65,14 +65,19 @@ func NewClient(opts Options) *http.Client {
 	opts = opts.withDefaults()
 	g := newGuard(opts)
 	t := &http.Transport{
-		Proxy:                  nil,
-		DialContext:            g.dialContext,
-		ForceAttemptHTTP2:      true, // a custom DialContext turns HTTP/2 off unless asked
-		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:    5 * time.Second,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    2,
-		MaxConnsPerHost:        8, // one slow receiver must not soak up the dispatcher's sockets
+		Proxy:               nil,
+		DialContext:         g.dialContext,
+		ForceAttemptHTTP2:   true, // a custom DialContext turns HTTP/2 off unless asked
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: 5 * time.Second,
+		MaxIdleConns:        256,
+		// The dispatcher runs at most 16 attempts per endpoint at once
+		// (webhook.DefaultPerEndpoint); keeping that many connections idle
+		// lets a busy endpoint reuse them instead of reconnecting per
+		// attempt, and the cap stops one slow receiver from soaking up the
+		// dispatcher's sockets.
+		MaxIdleConnsPerHost:    16,
+		MaxConnsPerHost:        16,
 		IdleConnTimeout:        90 * time.Second,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
