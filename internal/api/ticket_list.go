@@ -57,6 +57,6 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, p *principal) 
 		c := a.encodeCursor(cursorTickets, p.workspaceID(), rows[len(rows)-1].Number)
 		page.NextCursor = &c
 	}
-	writeJSON(w, http.StatusOK, page)
+	writeTicketPage(w, &page)
 	return nil
 }
