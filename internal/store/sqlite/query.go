@@ -19,6 +19,14 @@ type execer interface {
 type reader struct {
 	db      execer
 	onQuery func()
+	// detached makes statements ignore the cancellation of their context.
+	// The writer's are: for a context that can end, the driver starts a
+	// watcher goroutine and installs a progress handler around every
+	// statement, and on the one goroutine that every write waits for that
+	// cost more than many of the statements themselves. A caller whose
+	// context has ended before its turn is skipped (writer.go); once its fn
+	// runs, it runs to its end, a few short statements.
+	detached bool
 }
 
 var _ helpdesk.Reader = reader{}
@@ -43,16 +51,25 @@ func (r reader) counted() {
 
 func (r reader) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	r.counted()
+	if r.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	return r.db.ExecContext(ctx, query, args...)
 }
 
 func (r reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	r.counted()
+	if r.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	return r.db.QueryContext(ctx, query, args...)
 }
 
 func (r reader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	r.counted()
+	if r.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	return r.db.QueryRowContext(ctx, query, args...)
 }
 

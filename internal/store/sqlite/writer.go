@@ -98,6 +98,8 @@ func newWriter(pool *sql.DB, onQuery func(), keys *keyCache) *writer {
 // fn runs on the writer goroutine, after the writes of the callers batched
 // before it; it must not call InTx itself (that would wait forever), nor
 // runtime.Goexit (t.FailNow). A panic in fn is rolled back and re-raised here.
+// If ctx ends before fn's turn, fn does not run; once it runs, its statements
+// no longer watch ctx (see reader.detached).
 func (s *Store) InTx(ctx context.Context, fn func(tx helpdesk.Tx) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
 	select {
@@ -240,7 +242,7 @@ func (w *writer) runBatch(batch []*writeReq) (rest []*writeReq) {
 		if err := w.control("SAVEPOINT tx"); err != nil {
 			return w.abort(batch, results, i, err)
 		}
-		t := &txn{reader: reader{db: w.stmts, onQuery: w.onQuery}}
+		t := &txn{reader: reader{db: w.stmts, onQuery: w.onQuery, detached: true}}
 		results[i] = call(t, r.fn)
 		w.counted() // the caller's COMMIT or ROLLBACK
 		if results[i].err == nil && !results[i].panicked {
