@@ -79,6 +79,16 @@ func appendNullableString(b []byte, s *string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe marks the ASCII bytes that appendJSONString copies as they are (a
+// table lookup, as in encoding/json, is cheaper than the comparisons on 25 KB
+// of text per page).
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string exactly as encoding/json does
 // (its appendString with HTML escaping): ", \ and control characters
 // escaped, <, > and & as \u003c, \u003e and \u0026, invalid UTF-8 as
@@ -88,7 +98,7 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
