@@ -66,6 +66,11 @@ func findChromium() (string, error) {
 
 func startBrowser() {
 	path, err := findChromium()
+	if err != nil && os.Getenv("TIXALLO_CHROMIUM") != "" {
+		// A browser named on purpose but missing is a mistake, not a skip.
+		shared.err = err
+		return
+	}
 	if err != nil {
 		shared.skip = fmt.Sprintf("no Chromium binary found (looked for $TIXALLO_CHROMIUM, %s on PATH and /usr/lib/chromium/chromium): %v; install Debian's chromium package to run the browser tests",
 			strings.Join(chromiumNames, ", "), err)
