@@ -41,7 +41,13 @@ func (r reader) Members(ctx context.Context, workspaceID string) ([]helpdesk.Mem
 func (r reader) CountOwners(ctx context.Context, workspaceID string) (int, error) {
 	var n int
 	err := r.queryRow(ctx, workspaceID,
-		`SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'`, workspaceID).Scan(&n)
+		// FOR UPDATE locks the owner rows, so two transactions that each
+		// demote or remove a different owner of a two-owner workspace run one
+		// after the other: the second re-reads the rows after the first
+		// commits, counts one owner and refuses. A plain count would let both
+		// see two owners and leave the workspace with none (SQLite's single
+		// writer serialises them anyway).
+		`SELECT COUNT(*) FROM (SELECT 1 FROM memberships WHERE workspace_id = $1 AND role = 'owner' FOR UPDATE) owners`, workspaceID).Scan(&n)
 	if err != nil {
 		return 0, wrapErr(err, "count owners")
 	}
