@@ -18,6 +18,17 @@ var keyPattern = regexp.MustCompile(`^tix_[0-9A-Za-z]{46}$`)
 type cli struct {
 	t  *testing.T
 	db string
+	// keyFile is the server key file, set when db is a PostgreSQL URL (on
+	// SQLite the key lives beside the database file).
+	keyFile string
+}
+
+// keyPath is where the server key of c's database lives.
+func (c *cli) keyPath() string {
+	if c.keyFile != "" {
+		return c.keyFile
+	}
+	return c.db + ".key"
 }
 
 func newCLI(t *testing.T) *cli {
@@ -27,7 +38,7 @@ func newCLI(t *testing.T) *cli {
 func (c *cli) run(args ...string) (stdout, stderr string, err error) {
 	c.t.Helper()
 	var out, errb bytes.Buffer
-	env := map[string]string{"TIXALLO_DATABASE": c.db}
+	env := map[string]string{"TIXALLO_DATABASE": c.db, "TIXALLO_SECRET_KEY_FILE": c.keyFile}
 	err = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
 	return out.String(), errb.String(), err
 }
