@@ -55,6 +55,7 @@ func (a *App) Register(mux *http.ServeMux) {
 	mux.Handle("POST /integrations/keys/new", a.manager(a.createKey))
 	mux.Handle("GET /integrations/keys/{keyID}/revoke", a.manager(a.revokeKeyPage))
 	mux.Handle("POST /integrations/keys/{keyID}/revoke", a.manager(a.revokeKey))
+	mux.Handle("GET /integrations/webhooks", a.manager(a.webhooks))
 	mux.Handle("GET /audit", a.manager(a.auditLog))
 
 	// Anything else is a friendly 404 (the API answers for /api/ itself).
