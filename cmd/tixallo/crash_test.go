@@ -153,11 +153,17 @@ func createTicket(client *http.Client, base, key, subject string) (string, bool)
 	return out.Data.ID, true
 }
 
-// createdEvents pages through the events feed and returns the ticket ids of
-// every ticket.created event.
-func createdEvents(t *testing.T, client *http.Client, base, key string) map[string]bool {
+// feedEvent is what the crash tests read of an events-feed entry.
+type feedEvent struct {
+	EventID   string `json:"event_id"`
+	EventType string `json:"event_type"`
+	TicketID  string `json:"ticket_id"`
+}
+
+// readEvents pages through the whole events feed, oldest first.
+func readEvents(t *testing.T, client *http.Client, base, key string) []feedEvent {
 	t.Helper()
-	seen := map[string]bool{}
+	var all []feedEvent
 	cursor := ""
 	for {
 		url := base + "/api/v1/events?limit=100"
@@ -171,27 +177,32 @@ func createdEvents(t *testing.T, client *http.Client, base, key string) map[stri
 			t.Fatal(err)
 		}
 		var page struct {
-			Data []struct {
-				EventType string `json:"event_type"`
-				TicketID  string `json:"ticket_id"`
-			}
-			NextCursor string `json:"next_cursor"`
+			Data       []feedEvent `json:"data"`
+			NextCursor string      `json:"next_cursor"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&page)
 		resp.Body.Close()
 		if resp.StatusCode != 200 || err != nil {
 			t.Fatalf("events feed: %d %v", resp.StatusCode, err)
 		}
-		for _, e := range page.Data {
-			if e.EventType == "ticket.created" {
-				seen[e.TicketID] = true
-			}
-		}
 		if len(page.Data) == 0 {
-			return seen
+			return all
 		}
+		all = append(all, page.Data...)
 		cursor = page.NextCursor
 	}
+}
+
+// createdEvents returns the ticket ids of every ticket.created event.
+func createdEvents(t *testing.T, client *http.Client, base, key string) map[string]bool {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, e := range readEvents(t, client, base, key) {
+		if e.EventType == "ticket.created" {
+			seen[e.TicketID] = true
+		}
+	}
+	return seen
 }
 
 func TestMain(m *testing.M) {

@@ -218,41 +218,14 @@ func createTicketFor(client *http.Client, base, key, subject, email string) (str
 	return out.Data.ID, true
 }
 
-// allEventIDs pages through the events feed.
+// allEventIDs returns the id of every event in the feed.
 func allEventIDs(t *testing.T, client *http.Client, base, key string) []string {
 	t.Helper()
 	var ids []string
-	cursor := ""
-	for {
-		url := base + "/api/v1/events?limit=100"
-		if cursor != "" {
-			url += "&after=" + cursor
-		}
-		req, _ := http.NewRequest("GET", url, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var page struct {
-			Data []struct {
-				EventID string `json:"event_id"`
-			}
-			NextCursor string `json:"next_cursor"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || err != nil {
-			t.Fatalf("events feed: %d %v", resp.StatusCode, err)
-		}
-		for _, e := range page.Data {
-			ids = append(ids, e.EventID)
-		}
-		if len(page.Data) == 0 {
-			return ids
-		}
-		cursor = page.NextCursor
+	for _, e := range readEvents(t, client, base, key) {
+		ids = append(ids, e.EventID)
 	}
+	return ids
 }
 
 // countingReceiver records every webhook-id it is sent and checks each

@@ -27,14 +27,14 @@ type Config struct {
 	// WebhookLease is how long a webhook attempt is reserved for the
 	// instance that claimed it: after a crash, the attempt is retried when
 	// it runs out. It must exceed the 10 s attempt timeout.
-	WebhookLease time.Duration
-	TLSCert             string
-	TLSKey              string
-	PublicURL           string
-	LogFormat           string // text or json
-	TrustProxy          bool   // honour X-Forwarded-Proto and X-Forwarded-For
-	SecretKeyFile       string // 32-byte server key (cursor signing, webhook secret sealing)
-	ShutdownTimeout     time.Duration
+	WebhookLease    time.Duration
+	TLSCert         string
+	TLSKey          string
+	PublicURL       string
+	LogFormat       string // text or json
+	TrustProxy      bool   // honour X-Forwarded-Proto and X-Forwarded-For
+	SecretKeyFile   string // 32-byte server key (cursor signing, webhook secret sealing)
+	ShutdownTimeout time.Duration
 }
 
 // Default returns the settings a newcomer gets with no flags at all.
