@@ -26,11 +26,14 @@ import (
 	"github.com/tixallo/tixallo/internal/store/teststore"
 )
 
-// The harness gives every test its own SQLite file under one base directory
-// and sends every log line of every test into one buffer. When all tests have
-// run, TestMain reads every file under the base directory (databases, -wal,
-// -shm) and the whole log, and fails the run if a full API key appears in
-// any of them: SPEC §2 says the key exists nowhere after its creation.
+// The harness gives every test its own database (a SQLite file under one
+// base directory, or a PostgreSQL schema) and sends every log line of every
+// test into one buffer. SPEC §2 says a full API key exists nowhere after its
+// creation, so the harness looks for one everywhere: when a test ends, in
+// everything its database holds (teststore's Dump: the SQLite files with
+// their -wal, or the text of every row of every table of the PostgreSQL
+// schema, which is dropped right after); and when all tests have run, in
+// every file under the base directory and in the whole log.
 
 var (
 	baseDir  string
@@ -102,6 +105,21 @@ func scanForKeys(dir string, logs []byte) []string {
 	return leaks
 }
 
+// checkNoKeysStored fails t if a full key is anywhere in its database.
+func checkNoKeysStored(t testing.TB, db *teststore.DB) {
+	t.Helper()
+	parts, err := db.Dump(context.Background())
+	if err != nil {
+		t.Errorf("key-leak scan of the %s database: %v", db.Kind, err)
+		return
+	}
+	for _, p := range parts {
+		if keyPattern.Match(p.Text) {
+			t.Errorf("a full API key is stored in the %s database: %s", db.Kind, p.Name)
+		}
+	}
+}
+
 // testClock is the injected clock of one env.
 type testClock struct {
 	mu sync.Mutex
@@ -154,6 +172,9 @@ func newEnv(t testing.TB, configure ...func(*envConfig)) *env {
 	}
 	e := &env{t: t, clock: &testClock{t: time.Now().UTC().Truncate(time.Second)}, metrics: metrics.NewRegistry()}
 	e.db = teststore.Open(t, teststore.Options{Dir: dir, OnQuery: func() { e.queries.Add(1) }})
+	// Registered after Open, so it runs before the store closes and the
+	// PostgreSQL schema is dropped.
+	t.Cleanup(func() { checkNoKeysStored(t, e.db) })
 	st := e.db.Store
 	logger := slog.New(slog.NewJSONHandler(&testLogs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = st
