@@ -205,12 +205,23 @@ type webhookWriter interface {
 	// lease in its conditional UPDATE; PostgreSQL uses FOR UPDATE SKIP
 	// LOCKED.
 	ClaimWebhookDeliveries(ctx context.Context, c DeliveryClaim) ([]Delivery, error)
-	// FinishWebhookDelivery writes the outcome of an attempt (state,
-	// attempts, next_at, last attempt fields, updated_at) and releases the
-	// lease, only if d.Lease still holds it; otherwise (the lease expired
-	// and another dispatcher took the delivery, or it was deleted or
-	// re-queued) it returns ErrConflict and changes nothing.
-	FinishWebhookDelivery(ctx context.Context, d *Delivery) error
+	// FinishWebhookDelivery records one attempt of d. The outcome (state,
+	// attempts, next_at, last attempt fields, updated_at) is written, and
+	// the lease released, only if d.Lease still holds the delivery. The
+	// attempt's log line a (nil for an attempt abandoned at shutdown, which
+	// has none) is written whether or not it does: the receiver saw the
+	// request, so the delivery log must show it.
+	//
+	// When the lease is gone (it expired and another dispatcher took the
+	// delivery, or a resend re-queued it) the delivery is left to whoever
+	// holds it now, a is still logged, and ErrConflict is returned (the
+	// caller commits all the same to keep the line). When the
+	// delivery itself is gone (deleted with its endpoint or event) there is
+	// nothing to log the attempt against: nothing is written, ErrConflict.
+	FinishWebhookDelivery(ctx context.Context, d *Delivery, a *DeliveryAttempt) error
+	// CreateWebhookAttempt logs an attempt made outside the dispatcher (a
+	// test event, which has no delivery); the dispatcher's attempts are
+	// logged by FinishWebhookDelivery.
 	CreateWebhookAttempt(ctx context.Context, a *DeliveryAttempt) error
 	// DeleteWebhookAttemptsBefore prunes attempts created before t (the
 	// deliveries themselves go with their events).

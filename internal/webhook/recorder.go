@@ -106,21 +106,20 @@ func (r *recorder) write(batch []result) error {
 		health := map[string]*endpointHealth{}
 		for _, res := range batch {
 			del, attempt := d.next(res, now)
-			err := tx.FinishWebhookDelivery(ctx, del)
+			err := tx.FinishWebhookDelivery(ctx, del, attempt)
 			if errors.Is(err, helpdesk.ErrConflict) {
-				// The lease is gone: the delivery was deleted with its
-				// endpoint, re-queued by a resend, or (after a stall longer
-				// than the lease) claimed by another dispatcher, which logs
-				// its own attempt. Nothing of ours to record.
+				// The lease is gone: the delivery was re-queued by a resend,
+				// or (after a stall longer than the lease) claimed by another
+				// dispatcher. The store logged our attempt all the same (the
+				// receiver saw it); the delivery's state and the endpoint's
+				// health are the new holder's to record. Or the delivery was
+				// deleted, and there is nothing left to record.
 				continue
 			} else if err != nil {
 				return err
 			}
 			if attempt == nil {
 				continue
-			}
-			if err := tx.CreateWebhookAttempt(ctx, attempt); err != nil {
-				return err
 			}
 			if err := r.health(ctx, tx, health, res); err != nil {
 				return err

@@ -160,7 +160,7 @@ func TestExpiredLeaseIsRetried(t *testing.T) {
 	// The dead dispatcher's late result is refused.
 	late := claimed[0]
 	late.State, late.UpdatedAt = helpdesk.DeliveryFailed, e.clock.Now()
-	err = e.store.InTx(e.ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(e.ctx, &late) })
+	err = e.store.InTx(e.ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(e.ctx, &late, nil) })
 	if !helpdeskIsConflict(err) {
 		t.Fatalf("a stale lease finished a delivery: %v", err)
 	}

@@ -274,7 +274,7 @@ func (t *txn) ClaimWebhookDeliveries(ctx context.Context, c helpdesk.DeliveryCla
 	return out, nil
 }
 
-func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery) error {
+func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a *helpdesk.DeliveryAttempt) error {
 	tag, err := t.exec(ctx, d.WorkspaceID, `UPDATE webhook_deliveries
 		SET state = $1, attempts = $2, next_at = $3, locked_until = NULL, lease = '',
 		    last_attempt_at = $4, last_status = $5, last_error = $6, updated_at = $7
@@ -284,11 +284,29 @@ func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery) e
 	if err != nil {
 		return wrapErr(err, "finish webhook delivery %s", d.ID)
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
+	if tag.RowsAffected() == 1 {
+		d.LockedUntil, d.Lease = nil, ""
+		if a == nil {
+			return nil
+		}
+		return t.CreateWebhookAttempt(ctx, a)
 	}
-	d.LockedUntil, d.Lease = nil, ""
-	return nil
+	if a != nil {
+		// The lease is lost but the request was made: log it against the
+		// delivery if the delivery is still there. The casts type the
+		// parameters, which a SELECT list would otherwise leave as text.
+		_, err := t.exec(ctx, a.WorkspaceID, `INSERT INTO webhook_attempts (id, workspace_id, endpoint_id,
+				delivery_id, event_id, event_type, attempt, status_code, error, latency_us, response, created_at)
+			SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::integer, $8::integer,
+				$9::text, $10::bigint, $11::text, $12::timestamptz
+			WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE workspace_id = $2 AND id = $4 AND endpoint_id = $3)`,
+			a.ID, a.WorkspaceID, a.EndpointID, a.DeliveryID, a.EventID, a.EventType, a.Attempt, a.StatusCode,
+			a.Error, a.Latency.Microseconds(), a.Response, a.CreatedAt)
+		if err != nil {
+			return wrapErr(err, "log webhook attempt of delivery %s", d.ID)
+		}
+	}
+	return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
 }
 
 func (t *txn) CreateWebhookAttempt(ctx context.Context, a *helpdesk.DeliveryAttempt) error {

@@ -292,7 +292,7 @@ func (t *txn) ClaimWebhookDeliveries(ctx context.Context, c helpdesk.DeliveryCla
 	return out, nil
 }
 
-func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery) error {
+func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a *helpdesk.DeliveryAttempt) error {
 	res, err := t.exec(ctx, `UPDATE webhook_deliveries
 		SET state = ?, attempts = ?, next_at = ?, locked_until = NULL, lease = '',
 		    last_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?
@@ -302,13 +302,31 @@ func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery) e
 	if err != nil {
 		return wrapErr(err, "finish webhook delivery %s", d.ID)
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return wrapErr(err, "finish webhook delivery %s", d.ID)
-	} else if n == 0 {
-		return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
 	}
-	d.LockedUntil, d.Lease = nil, ""
-	return nil
+	if n == 1 {
+		d.LockedUntil, d.Lease = nil, ""
+		if a == nil {
+			return nil
+		}
+		return t.CreateWebhookAttempt(ctx, a)
+	}
+	if a != nil {
+		// The lease is lost but the request was made: log it against the
+		// delivery if the delivery is still there.
+		_, err := t.exec(ctx, `INSERT INTO webhook_attempts (id, workspace_id, endpoint_id, delivery_id, event_id,
+				event_type, attempt, status_code, error, latency_us, response, created_at)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE workspace_id = ? AND id = ? AND endpoint_id = ?)`,
+			a.ID, a.WorkspaceID, a.EndpointID, a.DeliveryID, a.EventID, a.EventType, a.Attempt, a.StatusCode,
+			a.Error, a.Latency.Microseconds(), a.Response, micros(a.CreatedAt), a.WorkspaceID, a.DeliveryID, a.EndpointID)
+		if err != nil {
+			return wrapErr(err, "log webhook attempt of delivery %s", d.ID)
+		}
+	}
+	return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
 }
 
 func (t *txn) CreateWebhookAttempt(ctx context.Context, a *helpdesk.DeliveryAttempt) error {

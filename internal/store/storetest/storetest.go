@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) helpdesk.Store) {
 		{"WebhookFanOut", testWebhookFanOut},
 		{"WebhookClaims", testWebhookClaims},
 		{"WebhookAttempts", testWebhookAttempts},
+		{"WebhookLostLease", testWebhookLostLease},
 		{"DeleteBefore", testDeleteBefore},
 		{"TxRollback", testTxRollback},
 		{"TxVisibility", testTxVisibility},

@@ -256,14 +256,14 @@ func testWebhookClaims(t *testing.T, s helpdesk.Store) {
 	done.State, done.Attempts, done.LastAttemptAt, done.LastStatus, done.UpdatedAt = helpdesk.DeliverySucceeded, 1, new(at(101)), 204, at(102)
 	wrong := done
 	wrong.Lease = "someone-else"
-	err := s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &wrong) })
+	err := s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &wrong, nil) })
 	wantConflict(t, "FinishWebhookDelivery with a lease not held", err)
-	inTx(t, s, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &done) })
+	inTx(t, s, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &done, nil) })
 	if done.Lease != "" || done.LockedUntil != nil {
 		t.Errorf("FinishWebhookDelivery left the lease on the value: %s", show(done))
 	}
 	again := got3[0]
-	err = s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &again) })
+	err = s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &again, nil) })
 	wantConflict(t, "FinishWebhookDelivery twice", err)
 
 	// Leases expire: at(130) everything leased by lease-1 is due again.
