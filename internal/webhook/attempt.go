@@ -12,10 +12,13 @@ import (
 
 // result is one finished attempt, on its way to the recorder.
 type result struct {
-	job       job
-	at        time.Time // when the attempt started (the webhook-timestamp)
-	res       helpdesk.WebhookResult
-	abandoned bool // cut off by shutdown: release, do not count
+	job job
+	at  time.Time // when the attempt started (the webhook-timestamp)
+	res helpdesk.WebhookResult
+	// retryAfter is the response's Retry-After header, honoured on a 429 or
+	// 503 (see retryAt).
+	retryAfter string
+	abandoned  bool // cut off by shutdown: release, do not count
 }
 
 // run makes one attempt and hands its result to the recorder.
@@ -25,15 +28,21 @@ func (d *Dispatcher) run(ctx context.Context, j job, rec *recorder) {
 	if j.delivery.Attempts == 0 && !j.delivery.EventCreatedAt.IsZero() {
 		d.metrics.firstAttempt.ObserveDuration(at.Sub(j.delivery.EventCreatedAt))
 	}
-	var res helpdesk.WebhookResult
+	var (
+		res        helpdesk.WebhookResult
+		retryAfter string
+	)
+	msg := helpdesk.WebhookMessage{
+		URL: j.url, ID: j.delivery.EventID, Timestamp: at, Body: j.delivery.Payload, Secrets: j.secrets,
+	}
 	if j.broken != "" {
 		res.Error = j.broken
+	} else if s, ok := d.opts.Sender.(retryAfterSender); ok {
+		res, retryAfter = s.sendAttempt(ctx, msg)
 	} else {
-		res = d.opts.Sender.SendWebhook(ctx, helpdesk.WebhookMessage{
-			URL: j.url, ID: j.delivery.EventID, Timestamp: at, Body: j.delivery.Payload, Secrets: j.secrets,
-		})
+		res = d.opts.Sender.SendWebhook(ctx, msg)
 	}
-	r := result{job: j, at: at, res: res, abandoned: ctx.Err() != nil && res.StatusCode == 0}
+	r := result{job: j, at: at, res: res, retryAfter: retryAfter, abandoned: ctx.Err() != nil && res.StatusCode == 0}
 	o := outcome(r)
 	d.metrics.attempts.Inc(o)
 	if o == outcomeSuccess && !j.delivery.EventCreatedAt.IsZero() {
@@ -91,7 +100,7 @@ func (d *Dispatcher) next(r result, now time.Time) (*helpdesk.Delivery, *helpdes
 		del.State = helpdesk.DeliveryFailed
 	default:
 		if delay, ok := NextDelay(del.Attempts, d.opts.Jitter); ok {
-			del.State, del.NextAt = helpdesk.DeliveryPending, r.at.Add(delay)
+			del.State, del.NextAt = helpdesk.DeliveryPending, retryAt(r, delay)
 		} else {
 			del.State = helpdesk.DeliveryFailed
 		}

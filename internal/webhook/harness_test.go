@@ -52,6 +52,8 @@ type received struct {
 type receiver struct {
 	srv    *httptest.Server
 	status atomic.Int32
+	// retryAfter, when set, is sent as the Retry-After header.
+	retryAfter atomic.Pointer[string]
 	// hold, when set, makes the handler wait until it is closed.
 	hold atomic.Pointer[chan struct{}]
 	mu   sync.Mutex
@@ -73,6 +75,9 @@ func newReceiver(t *testing.T) *receiver {
 			case <-*h:
 			case <-req.Context().Done():
 			}
+		}
+		if v := r.retryAfter.Load(); v != nil {
+			w.Header().Set("Retry-After", *v)
 		}
 		w.WriteHeader(status)
 		io.WriteString(w, `{"ok":true}`)

@@ -38,25 +38,37 @@ var _ helpdesk.WebhookSender = (*Sender)(nil)
 // call to make. Errors are described without the URL and never with a
 // secret.
 func (s *Sender) SendWebhook(ctx context.Context, m helpdesk.WebhookMessage) helpdesk.WebhookResult {
+	res, _ := s.sendAttempt(ctx, m)
+	return res
+}
+
+// sendAttempt is SendWebhook that also returns the response's Retry-After
+// header ("" when absent or too long to be a real value), which the
+// dispatcher honours on a 429 or 503.
+func (s *Sender) sendAttempt(ctx context.Context, m helpdesk.WebhookMessage) (helpdesk.WebhookResult, string) {
 	start := time.Now()
 	headers, err := Headers(m.ID, m.Timestamp, m.Body, m.Secrets...)
 	if err != nil {
 		// The secret is malformed; say so without quoting it.
-		return helpdesk.WebhookResult{Error: "the signing secret could not be used"}
+		return helpdesk.WebhookResult{Error: "the signing secret could not be used"}, ""
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(m.Body))
 	if err != nil {
-		return helpdesk.WebhookResult{Error: "the endpoint URL is not valid"}
+		return helpdesk.WebhookResult{Error: "the endpoint URL is not valid"}, ""
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return helpdesk.WebhookResult{Error: describe(err), Latency: time.Since(start)}
+		return helpdesk.WebhookResult{Error: describe(err), Latency: time.Since(start)}, ""
 	}
 	excerpt, _ := readExcerpt(resp.Body, helpdesk.WebhookResponseExcerpt, s.maxRead)
-	return helpdesk.WebhookResult{StatusCode: resp.StatusCode, Latency: time.Since(start), Response: excerpt}
+	retryAfter := resp.Header.Get("Retry-After")
+	if len(retryAfter) > maxRetryAfterLen {
+		retryAfter = ""
+	}
+	return helpdesk.WebhookResult{StatusCode: resp.StatusCode, Latency: time.Since(start), Response: excerpt}, retryAfter
 }
 
 // readExcerpt reads the first n bytes of body, then discards the rest up to
