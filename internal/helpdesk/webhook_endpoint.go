@@ -117,12 +117,15 @@ func (s *Service) sealer() (Sealer, error) {
 
 // CreateWebhookEndpoint adds an active endpoint with a fresh signing secret.
 // Reveal the secret with RevealWebhookSecret.
+//
+// Input is validated before anything else, so a form with a bad URL gets its
+// field errors even on a server that cannot seal secrets.
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, workspaceID string, by Actor, in WebhookEndpointInput) (*WebhookEndpoint, error) {
-	sealer, err := s.sealer()
+	in, err := s.validateEndpoint(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	in, err = s.validateEndpoint(ctx, in)
+	sealer, err := s.sealer()
 	if err != nil {
 		return nil, err
 	}
@@ -250,12 +253,13 @@ func (s *Service) DeleteWebhookEndpoint(ctx context.Context, workspaceID, id str
 // RevealWebhookSecret returns an endpoint's current signing secret and
 // records that it was revealed.
 func (s *Service) RevealWebhookSecret(ctx context.Context, workspaceID, id string, by Actor) (string, error) {
-	sealer, err := s.sealer()
-	if err != nil {
-		return "", err
-	}
 	return write(ctx, s, func(tx Tx) (string, error) {
+		// An unknown or foreign id is not found, whatever the configuration.
 		e, err := tx.WebhookEndpoint(ctx, workspaceID, id)
+		if err != nil {
+			return "", err
+		}
+		sealer, err := s.sealer()
 		if err != nil {
 			return "", err
 		}
@@ -275,6 +279,10 @@ func (s *Service) RevealWebhookSecret(ctx context.Context, workspaceID, id strin
 // receiver can switch without rejecting a single delivery. Rotating again
 // within the overlap drops the oldest secret.
 func (s *Service) RotateWebhookSecret(ctx context.Context, workspaceID, id string, by Actor) (string, error) {
+	// An unknown or foreign id is not found, whatever the configuration.
+	if _, err := s.store.WebhookEndpoint(ctx, workspaceID, id); err != nil {
+		return "", err
+	}
 	sealer, err := s.sealer()
 	if err != nil {
 		return "", err

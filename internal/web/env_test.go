@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -14,11 +17,14 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/tixallo/tixallo/internal/egress"
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/httpserver"
 	"github.com/tixallo/tixallo/internal/metrics"
+	"github.com/tixallo/tixallo/internal/serverkey"
 	"github.com/tixallo/tixallo/internal/store/teststore"
 	"github.com/tixallo/tixallo/internal/web"
+	"github.com/tixallo/tixallo/internal/webhook"
 )
 
 // clock is a settable time source shared by the service and the app, so
@@ -41,20 +47,46 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // env is one Tixallo server with the real router, a real SQLite database in
-// a temporary directory and a fake clock.
+// a temporary directory and a fake clock. Webhooks are wired as in
+// production (a server key seals secrets, the egress client sends), except
+// that private addresses are allowed so receivers can be httptest servers,
+// and a guard refuses any URL that is not loopback before it is dialled.
+// The dispatcher does not run by itself: tests call deliver.
 type env struct {
-	t     *testing.T
-	svc   *helpdesk.Service
-	store helpdesk.Store
-	clock *clock
-	srv   *httptest.Server
+	t          *testing.T
+	svc        *helpdesk.Service
+	store      helpdesk.Store
+	clock      *clock
+	srv        *httptest.Server
+	dispatcher *webhook.Dispatcher
 }
 
 type envOption func(*web.Options, *envConfig)
 
 type envConfig struct {
-	tls bool
-	log io.Writer // every log line at Info and above, when set
+	tls      bool
+	log      io.Writer // every log line at Info and above, when set
+	egress   egress.Options
+	noSealer bool
+}
+
+// withStrictEgress saves webhook URLs under the production rules (https,
+// public addresses only), judging names by a fixed table instead of DNS.
+// Nothing is sent in such an env: the only URLs it accepts are public ones,
+// and the loopback guard refuses those.
+func withStrictEgress() envOption {
+	return func(_ *web.Options, c *envConfig) {
+		c.egress = egress.Options{Resolver: tableResolver{
+			"hooks.example.com":    {netip.MustParseAddr("93.184.215.14")},
+			"intranet.example.com": {netip.MustParseAddr("10.0.0.5")},
+		}}
+	}
+}
+
+// withoutSealer leaves the Service without a server key, as a
+// misconfigured install would be.
+func withoutSealer() envOption {
+	return func(_ *web.Options, c *envConfig) { c.noSealer = true }
 }
 
 // withLog sends every log line, the access log included, to w.
@@ -79,7 +111,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	store := teststore.Open(t, teststore.Options{}).Store // SQLite, or PostgreSQL on the second run
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	o := web.Options{Now: clk.Now}
-	var cfg envConfig
+	cfg := envConfig{egress: egress.Options{AllowPrivate: true}}
 	for _, fn := range opts {
 		fn(&o, &cfg)
 	}
@@ -90,7 +122,17 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	} else {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	svc := helpdesk.NewService(store, helpdesk.Options{Now: clk.Now, Logger: log})
+	key, err := serverkey.New([]byte("tixallo web tests: 32 byte key.."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := loopbackOnly{next: webhook.NewSender(egress.NewClient(cfg.egress))}
+	wh := helpdesk.WebhookOptions{Sealer: key, Sender: sender, Egress: cfg.egress}
+	if cfg.noSealer {
+		wh.Sealer = nil
+	}
+	svc := helpdesk.NewService(store, helpdesk.Options{Now: clk.Now, Logger: log, Webhooks: wh})
+	dispatcher := webhook.New(webhook.Options{Store: store, Sealer: key, Sender: sender, Logger: log, Now: clk.Now})
 	o.Service, o.Logger = svc, log
 	app := web.New(o)
 	h := httpserver.New(httpserver.Options{
@@ -104,7 +146,43 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		srv = httptest.NewServer(h)
 	}
 	t.Cleanup(srv.Close)
-	return &env{t: t, svc: svc, store: store, clock: clk, srv: srv}
+	return &env{t: t, svc: svc, store: store, clock: clk, srv: srv, dispatcher: dispatcher}
+}
+
+// deliver runs the webhook dispatcher until nothing is due: events fan out
+// to the endpoints that subscribe, and every due attempt is made and logged.
+func (e *env) deliver() {
+	e.t.Helper()
+	if err := e.dispatcher.Drain(e.t.Context()); err != nil {
+		e.t.Fatalf("deliver webhooks: %v", err)
+	}
+}
+
+// loopbackOnly sends webhooks to loopback IP addresses only; any
+// other URL fails like an unreachable host, so no test can reach past the
+// machine whatever an endpoint says.
+type loopbackOnly struct{ next helpdesk.WebhookSender }
+
+func (l loopbackOnly) SendWebhook(ctx context.Context, m helpdesk.WebhookMessage) helpdesk.WebhookResult {
+	u, err := url.Parse(m.URL)
+	if err != nil {
+		return helpdesk.WebhookResult{Error: "test harness: bad URL"}
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err != nil || !ip.IsLoopback() {
+		return helpdesk.WebhookResult{Error: "test harness: not a loopback address"}
+	}
+	return l.next.SendWebhook(ctx, m)
+}
+
+// tableResolver answers from a fixed table and fails every other name, so
+// no test asks real DNS.
+type tableResolver map[string][]netip.Addr
+
+func (r tableResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := r[host]; ok {
+		return a, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
 type testWriter struct{ t *testing.T }
