@@ -41,6 +41,13 @@ const ticketRowSelect = `SELECT ` + ticketColumns + `, c.email, c.name, u.name, 
 
 // ticketsQuery builds the list query for f. It is separate from Tickets so
 // that the tests can EXPLAIN exactly the SQL that runs.
+func ticketsQuery(workspaceID string, f helpdesk.TicketFilter) (string, []any) {
+	return ticketsQueryFrom(ticketRowSelect, workspaceID, f)
+}
+
+// ticketsQueryFrom builds a list query for f on the SELECT … FROM tickets t
+// (and its joins) in sel, so the app's rows and the API's bare tickets share
+// their filtering and ordering.
 //
 // Every filter becomes a condition that an index walk in number order can
 // check row by row, so the planner never has to sort. One status is an
@@ -50,7 +57,7 @@ const ticketRowSelect = `SELECT ` + ticketColumns + `, c.email, c.name, u.name, 
 // plan) and stops at the limit. An IN list instead would read every
 // matching ticket below the cursor and sort them, so page 1 would cost the
 // most.
-func ticketsQuery(workspaceID string, f helpdesk.TicketFilter) (string, []any) {
+func ticketsQueryFrom(sel, workspaceID string, f helpdesk.TicketFilter) (string, []any) {
 	where, args := ticketConditions(workspaceID, f)
 	limit := noLimit(f.Limit)
 	statuses := slices.Compact(slices.Sorted(slices.Values(f.Statuses)))
@@ -60,7 +67,7 @@ func ticketsQuery(workspaceID string, f helpdesk.TicketFilter) (string, []any) {
 			where = append(where, `t.status = ?`)
 			args = append(args, statuses[0])
 		}
-		return ticketRowSelect + `
+		return sel + `
 	WHERE ` + strings.Join(where, "\n\t  AND ") + `
 	ORDER BY t.number DESC
 	LIMIT ?`, append(args, limit)
@@ -69,7 +76,7 @@ func ticketsQuery(workspaceID string, f helpdesk.TicketFilter) (string, []any) {
 	arms := make([]string, len(statuses))
 	var armArgs []any
 	for i, st := range statuses {
-		arms[i] = ticketRowSelect + `
+		arms[i] = sel + `
 	WHERE ` + strings.Join(where, "\n\t  AND ") + `
 	  AND t.status = ?`
 		armArgs = append(append(armArgs, args...), st)
