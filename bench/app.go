@@ -90,11 +90,13 @@ func (b *Bench) appGet(ctx context.Context, cookie, path string) (string, error)
 	return string(body), nil
 }
 
-// appRings gives each of the appConns workers its own copy of the request.
+// appRings gives each of the appConns workers its own copy of the request
+// (to its instance: the session lives in the database, so any instance
+// accepts it).
 func (b *Bench) appRings(path, cookie string) ([][]*prepared, error) {
 	rings := make([][]*prepared, appConns)
 	for w := range rings {
-		p, err := newPrepared(http.MethodGet, b.base+path, "", nil)
+		p, err := newPrepared(http.MethodGet, b.baseFor(w)+path, "", nil)
 		if err != nil {
 			return nil, err
 		}

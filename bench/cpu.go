@@ -20,14 +20,24 @@ const clockTick = 10 * time.Millisecond
 
 type cpuSample struct {
 	server, bench   time.Duration // process CPU time (user + system)
+	db              time.Duration // all PostgreSQL processes' (when sampled)
 	busy, steal     time.Duration // whole machine, all cores
 	at              time.Time
 	serverKnown, ok bool
 }
 
-// cpuSampler samples /proc for the server process (0: in-process, so the
-// server is the bench process itself).
-type cpuSampler struct{ serverPID int }
+// cpuSampler samples /proc for the server processes (none: in-process, so
+// the server is the bench process itself). With several instances their CPU
+// times are summed: CPU per request is then what the whole deployment spent
+// on a request, whichever instance answered it.
+type cpuSampler struct {
+	serverPIDs []int
+	// postgres: also sum the CPU time of every process named postgres
+	// (the cluster's backends and background workers), so that
+	// PostgreSQL's share is told apart from other processes'. Any other
+	// client's backends on the same cluster count too.
+	postgres bool
+}
 
 func (c cpuSampler) sample() cpuSample {
 	s := cpuSample{at: time.Now()}
@@ -35,11 +45,20 @@ func (c cpuSampler) sample() cpuSample {
 	if s.bench, err = procCPU("/proc/self/stat"); err != nil {
 		return s
 	}
-	if c.serverPID > 0 {
-		if s.server, err = procCPU(fmt.Sprintf("/proc/%d/stat", c.serverPID)); err != nil {
-			return s
+	if len(c.serverPIDs) > 0 {
+		for _, pid := range c.serverPIDs {
+			t, err := procCPU(fmt.Sprintf("/proc/%d/stat", pid))
+			if err != nil {
+				return s
+			}
+			s.server += t
 		}
 		s.serverKnown = true
+	}
+	if c.postgres {
+		if s.db, err = commandCPU("postgres"); err != nil {
+			return s
+		}
 	}
 	if s.busy, s.steal, err = machineCPU(); err != nil {
 		return s
@@ -51,6 +70,7 @@ func (c cpuSampler) sample() cpuSample {
 // cpuUse is what happened between two samples.
 type cpuUse struct {
 	Server, Bench, Others, Steal time.Duration
+	DB                           time.Duration // PostgreSQL's processes (0 on SQLite)
 	Wall                         time.Duration
 	ServerKnown, OK              bool
 }
@@ -62,7 +82,10 @@ func (a cpuSample) until(b cpuSample) cpuUse {
 	}
 	u.Server, u.Bench = b.server-a.server, b.bench-a.bench
 	u.Steal = b.steal - a.steal
-	u.Others = max(0, (b.busy-a.busy)-u.Server-u.Bench)
+	// A backend that exited between the samples takes its CPU time with
+	// it; the server's pool keeps its connections, so that is rare.
+	u.DB = max(0, b.db-a.db)
+	u.Others = max(0, (b.busy-a.busy)-u.Server-u.Bench-u.DB)
 	return u
 }
 
@@ -88,6 +111,29 @@ func procCPU(path string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: bad times", path)
 	}
 	return time.Duration(ut+st) * clockTick, nil
+}
+
+// commandCPU sums the CPU time of every process whose command name is comm.
+// Processes that vanish while it reads are skipped.
+func commandCPU(comm string) (time.Duration, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	var sum time.Duration
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err != nil || strings.TrimSpace(string(b)) != comm {
+			continue
+		}
+		if t, err := procCPU("/proc/" + e.Name() + "/stat"); err == nil {
+			sum += t
+		}
+	}
+	return sum, nil
 }
 
 // machineCPU reads the busy time of all cores (user, nice, system, irq,

@@ -71,6 +71,10 @@ type Result struct {
 	Lat      []time.Duration
 	FirstErr string
 	CPU      cpuUse // over the measured period
+	// PerWorker counts each worker's answered requests: with several
+	// instances, worker w talks to instance w mod N, so this gives each
+	// instance's share.
+	PerWorker []int
 }
 
 // ServerCPUPerRequest is the server's CPU time per completed request, or in
@@ -211,7 +215,9 @@ func runClosedLoop(ctx context.Context, rt http.RoundTripper, cpu cpuSampler, na
 		total += len(wr.lat)
 	}
 	r.Lat = make([]time.Duration, 0, total)
-	for _, wr := range results {
+	r.PerWorker = make([]int, workers)
+	for w, wr := range results {
+		r.PerWorker[w] = len(wr.lat)
 		r.Lat = append(r.Lat, wr.lat...)
 		r.Errors += wr.errs
 		if r.FirstErr == "" {

@@ -34,6 +34,7 @@ import (
 
 type benchConfig struct {
 	database   string // a postgres:// URL; "" for a fresh SQLite file in dir
+	instances  int    // servers on the one database (more than one: PostgreSQL only)
 	conns      int
 	keys       int
 	warmup     time.Duration
@@ -85,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.dir, "dir", "", "directory for the database, the server binary and its log (default: a new temporary directory)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the directory afterwards")
 	fs.StringVar(&cfg.database, "database", "", "bench on PostgreSQL: a postgres:// URL of an empty database or schema (default: a fresh SQLite file)")
+	fs.IntVar(&cfg.instances, "instances", 1, "run this many `tixallo serve` children on the one PostgreSQL database and spread the connections over them round-robin (PostgreSQL only)")
 	fs.StringVar(&cfg.bin, "bin", "", "run this tixallo binary instead of building ./cmd/tixallo")
 	fs.BoolVar(&cfg.app, "app", false, "also run the agent app page scenarios (reserved for the app-page benchmark)")
 	fs.StringVar(&cfg.only, "only", "", "comma-separated scenarios to run (default all): "+scenarioNames(apiScenarios()))
@@ -97,6 +99,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.cpuProfile != "" {
 		cfg.inProcess = true
+	}
+	switch {
+	case cfg.instances < 1:
+		return errors.New("want -instances ≥ 1")
+	case cfg.instances > 1 && cfg.database == "":
+		return errInstancesSQLite
+	case cfg.instances > 1 && cfg.inProcess:
+		return errors.New("-instances > 1 runs children; it cannot be combined with -inprocess or -cpuprofile")
+	case cfg.instances > 1 && *webhooks:
+		return errors.New("-instances applies to the API scenarios, not to -webhooks")
 	}
 	start := time.Now()
 	cfg.progress = func(s string) {
@@ -137,12 +149,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.database != "" {
 		dbPath = cfg.database
 	}
-	logPath := filepath.Join(dir, "server.log")
+	logPath := instanceLog(dir, 0)
+	keyFile := filepath.Join(dir, "server.key")
 	// Only the bench's own files, never the rest of a directory given by -dir.
-	files := []string{dbPath, dbPath + "-wal", dbPath + "-shm", dbPath + ".key", logPath, filepath.Join(dir, "tixallo")}
-	for _, f := range files[:4] {
-		_ = os.Remove(f) // a fresh database every run
+	var files []string
+	if cfg.database == "" {
+		files = append(files, dbPath, dbPath+"-wal", dbPath+"-shm")
 	}
+	files = append(files, keyFile)
+	for _, f := range files {
+		_ = os.Remove(f) // a fresh database and key every run
+	}
+	for i := range cfg.instances {
+		files = append(files, instanceLog(dir, i))
+	}
+	files = append(files, filepath.Join(dir, "tixallo"))
 	switch {
 	case cfg.keep:
 		cfg.progress("keeping " + dir)
@@ -162,27 +183,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	dbSize, walSize := fileSize(dbPath), fileSize(dbPath+"-wal")
 
-	var srv *server
-	if cfg.inProcess {
-		srv, err = startInProcess(ctx, dbPath, logPath)
-	} else {
-		srv, err = startChild(ctx, moduleDir, cfg.bin, dir, dbPath, logPath)
+	store := "SQLite `synchronous=FULL`, WAL"
+	if cfg.database != "" {
+		desc, size, err := postgresInfo(ctx, cfg.database)
+		if err != nil {
+			return err
+		}
+		store, dbSize, walSize = desc, size, 0
 	}
-	if err != nil {
-		return err
+
+	var srvs []*server
+	if cfg.inProcess {
+		srv, err := startInProcess(ctx, dbPath, logPath, keyFile)
+		if err != nil {
+			return err
+		}
+		srvs = []*server{srv}
+		cfg.progress("server listening on " + srv.addr + "; log in " + logPath)
+	} else {
+		bin := cfg.bin
+		if bin == "" {
+			if bin, err = buildServer(ctx, moduleDir, dir); err != nil {
+				return err
+			}
+		}
+		if srvs, err = startInstances(bin, dir, dbPath, keyFile, cfg.instances, cfg.progress); err != nil {
+			return err
+		}
 	}
 	stopped := false
 	defer func() {
 		if !stopped {
-			_ = srv.stop()
+			stopAll(srvs, cfg.progress)
 		}
 	}()
-	cfg.progress("server listening on " + srv.addr + "; log in " + logPath)
+	srv := srvs[0]
+	bases := make([]string, len(srvs))
+	for i, s := range srvs {
+		bases[i] = "http://" + s.addr
+	}
 
 	b := &Bench{
-		cfg: cfg, base: "http://" + srv.addr, fx: fx,
+		cfg: cfg, base: bases[0], bases: bases, fx: fx,
 		rt:      newTransport(cfg.conns),
-		cpu:     cpuSampler{serverPID: srv.pid},
+		cpu:     cpuSampler{serverPIDs: serverPIDs(srvs), postgres: cfg.database != ""},
 		srv:     srv,
 		text:    newTextGen(cfg.seed.Seed + 1),
 		results: map[string]*Result{},
@@ -198,21 +242,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	rss, rssErr := srv.peakRSS()
-	memNow := memoryDetail(srv.status)
+	mem := make([]instanceMemory, len(srvs))
+	for i, s := range srvs {
+		mem[i].peak, mem[i].err = s.peakRSS()
+		mem[i].what, mem[i].now = s.what, memoryDetail(s.status)
+	}
 	if cfg.inProcess {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		memNow += fmt.Sprintf("; of which the Go runtime holds %d MB (heap in use %d MB), the rest is SQLite's (C) memory and the binary",
+		mem[0].now += fmt.Sprintf("; of which the Go runtime holds %d MB (heap in use %d MB), the rest is SQLite's (C) memory and the binary",
 			ms.Sys>>20, ms.HeapInuse>>20)
 	}
 	stopped = true
-	if err := srv.stop(); err != nil {
-		cfg.progress(fmt.Sprintf("server stop: %v", err))
-	}
+	stopAll(srvs, cfg.progress)
 	rep := &report{
-		cfg: cfg, bench: b, fx: fx, machine: describeMachine(),
-		rss: rss, rssErr: rssErr, rssWhat: srv.what, memNow: memNow, dbSize: dbSize, walSize: walSize,
+		cfg: cfg, bench: b, fx: fx, machine: describeMachine(), store: store,
+		mem: mem, dbSize: dbSize, walSize: walSize,
 	}
 	fmt.Fprintln(stdout)
 	rep.writeText(stdout)

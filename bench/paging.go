@@ -61,16 +61,20 @@ func runPaging(ctx context.Context, b *Bench) error {
 		return err
 	}
 	res.FirstFirstNum = pg.Data[0].TicketNumber
-	deep := first
+	deepQuery := "" // the cursor of the deep page
 	for n := 2; n <= b.cfg.page; n++ {
 		if pg.NextCursor == nil {
 			return fmt.Errorf("the list ends at page %d, before page %d", n-1, b.cfg.page)
 		}
-		deep, err = newPrepared(http.MethodGet, b.base+listPath+"&cursor="+*pg.NextCursor, key, nil)
+		deepQuery = "&cursor=" + *pg.NextCursor
+		// With several instances the walk goes from one to the next, so a
+		// cursor signed by one instance is also read by another (they share
+		// the server key); the timed GETs below are all on the first.
+		p, err := newPrepared(http.MethodGet, b.baseFor(n-1)+listPath+deepQuery, key, nil)
 		if err != nil {
 			return err
 		}
-		if pg, err = get(deep); err != nil {
+		if pg, err = get(p); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -78,6 +82,10 @@ func runPaging(ctx context.Context, b *Bench) error {
 		}
 	}
 	res.DeepFirstNum = pg.Data[0].TicketNumber
+	deep, err := newPrepared(http.MethodGet, b.base+listPath+deepQuery, key, nil)
+	if err != nil {
+		return err
+	}
 	res.WalkElapsed = time.Since(t0)
 	b.cfg.progress(fmt.Sprintf("paging   walked to page %d in %v (its first ticket is #%d; page 1 starts at #%d)",
 		b.cfg.page, res.WalkElapsed.Round(time.Millisecond), res.DeepFirstNum, res.FirstFirstNum))

@@ -46,8 +46,13 @@ func appScenarios() []Scenario {
 // Bench is the state the scenarios share: the server, the seeded data, the
 // load generator's transport and the results.
 type Bench struct {
-	cfg     benchConfig
-	base    string // http://127.0.0.1:port of the server under test
+	cfg  benchConfig
+	base string // http://127.0.0.1:port of the (first) server under test
+	// bases are every instance's base URL (just base, unless -instances):
+	// worker w of a scenario talks to bases[w mod N], so the load
+	// generator's connections are spread over the instances round-robin,
+	// as a load balancer with per-connection stickiness would.
+	bases   []string
 	fx      *Fixture
 	rt      *http.Transport
 	cpu     cpuSampler
@@ -66,6 +71,9 @@ func (b *Bench) keyFor(w, i int) string {
 	n := min(b.cfg.keys, len(b.fx.Keys))
 	return b.fx.Keys[(w+i*b.cfg.conns)%n]
 }
+
+// baseFor is the base URL worker w sends to.
+func (b *Bench) baseFor(w int) string { return b.bases[w%len(b.bases)] }
 
 // rings builds one ring of n prepared requests per connection.
 func (b *Bench) rings(n int, build func(w, i int) (*prepared, error)) ([][]*prepared, error) {
@@ -124,15 +132,15 @@ func (b *Bench) startProfile(name string) func() {
 
 const listPath = "/api/v1/tickets?limit=20"
 
-func (b *Bench) listRings(base string) ([][]*prepared, error) {
+func (b *Bench) listRings(baseFor func(w int) string) ([][]*prepared, error) {
 	return b.rings(64, func(w, i int) (*prepared, error) {
-		return newPrepared(http.MethodGet, base+listPath, b.keyFor(w, i), nil)
+		return newPrepared(http.MethodGet, baseFor(w)+listPath, b.keyFor(w, i), nil)
 	})
 }
 
 // runList: GET /api/v1/tickets?limit=20, the first page, over many keys.
 func runList(ctx context.Context, b *Bench) error {
-	rings, err := b.listRings(b.base)
+	rings, err := b.listRings(b.baseFor)
 	if err != nil {
 		return err
 	}
@@ -179,7 +187,8 @@ func runCeiling(ctx context.Context, b *Bench) error {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 
-	rings, err := b.listRings("http://" + ln.Addr().String())
+	ceiling := "http://" + ln.Addr().String()
+	rings, err := b.listRings(func(int) string { return ceiling })
 	if err != nil {
 		return err
 	}
@@ -191,7 +200,7 @@ func runCeiling(ctx context.Context, b *Bench) error {
 func runGet(ctx context.Context, b *Bench) error {
 	rings, err := b.rings(512, func(w, i int) (*prepared, error) {
 		id := pick(b.text.rng, b.fx.TicketIDs)
-		return newPrepared(http.MethodGet, b.base+"/api/v1/tickets/"+id, b.keyFor(w, i), nil)
+		return newPrepared(http.MethodGet, b.baseFor(w)+"/api/v1/tickets/"+id, b.keyFor(w, i), nil)
 	})
 	if err != nil {
 		return err
@@ -220,7 +229,7 @@ func runCreate(ctx context.Context, b *Bench) error {
 		if err != nil {
 			return nil, err
 		}
-		return newPrepared(http.MethodPost, b.base+"/api/v1/tickets", b.keyFor(w, i), body)
+		return newPrepared(http.MethodPost, b.baseFor(w)+"/api/v1/tickets", b.keyFor(w, i), body)
 	})
 	if err != nil {
 		return err
@@ -242,7 +251,7 @@ func runMessage(ctx context.Context, b *Bench) error {
 		if err != nil {
 			return nil, err
 		}
-		return newPrepared(http.MethodPost, b.base+"/api/v1/tickets/"+id+"/messages", b.keyFor(w, i), body)
+		return newPrepared(http.MethodPost, b.baseFor(w)+"/api/v1/tickets/"+id+"/messages", b.keyFor(w, i), body)
 	})
 	if err != nil {
 		return err

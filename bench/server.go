@@ -35,35 +35,41 @@ type server struct {
 
 // serverFlags are the settings of the server under test: the product's
 // defaults except a per-key limit high enough never to bind (it is still
-// checked on every request).
-func serverFlags(dbPath, addr string) []string {
+// checked on every request), and the server key in the bench's directory
+// (on PostgreSQL the default is tixallo.key in the working directory, which
+// would be the repository; instances on one database must share it anyway,
+// or a cursor signed by one would be refused by another).
+func serverFlags(dbPath, addr, keyFile string) []string {
 	return []string{
 		"--addr", addr,
 		"--database", dbPath,
+		"--secret-key-file", keyFile,
 		"--api-rate-limit", "1000000",
 		"--api-rate-window", "60s",
 		"--log-format", "text",
 	}
 }
 
-// startChild builds cmd/tixallo (unless bin names a binary already) and runs
-// `tixallo serve` as a child process, so its resident set is measured alone.
-// Its log goes to logPath.
-func startChild(ctx context.Context, moduleDir, bin, workDir, dbPath, logPath string) (*server, error) {
-	if bin == "" {
-		bin = filepath.Join(workDir, "tixallo")
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/tixallo")
-		build.Dir = moduleDir
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return nil, fmt.Errorf("go build ./cmd/tixallo: %w", err)
-		}
+// buildServer builds cmd/tixallo into workDir and returns the binary's path.
+func buildServer(ctx context.Context, moduleDir, workDir string) (string, error) {
+	bin := filepath.Join(workDir, "tixallo")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/tixallo")
+	build.Dir = moduleDir
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/tixallo: %w", err)
 	}
+	return bin, nil
+}
+
+// startChild runs `tixallo serve` from bin as a child process, so its
+// resident set is measured alone. Its log goes to logPath.
+func startChild(bin, dbPath, logPath, keyFile string) (*server, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, append([]string{"serve"}, serverFlags(dbPath, "127.0.0.1:0")...)...)
+	cmd := exec.Command(bin, append([]string{"serve"}, serverFlags(dbPath, "127.0.0.1:0", keyFile)...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// The child must not inherit TIXALLO_* settings from the shell that runs
 	// the benchmark: the flags above are the whole configuration.
@@ -137,13 +143,13 @@ func waitForAddr(logPath string, exited <-chan error, timeout time.Duration) (st
 // startInProcess runs app.New and Serve in this process, on a 127.0.0.1:0
 // listener: what -cpuprofile needs. The resident set then includes the seeding
 // and the load generator, and is reported as such.
-func startInProcess(ctx context.Context, dbPath, logPath string) (*server, error) {
+func startInProcess(ctx context.Context, dbPath, logPath, keyFile string) (*server, error) {
 	cfg := config.Default()
 	fs, err := cfg.FlagSet("bench", func(string) string { return "" }, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
-	if err := fs.Parse(serverFlags(dbPath, "127.0.0.1:0")); err != nil {
+	if err := fs.Parse(serverFlags(dbPath, "127.0.0.1:0", keyFile)); err != nil {
 		return nil, err
 	}
 	logFile, err := os.Create(logPath)
