@@ -18,7 +18,7 @@ func TestParseRetryAfter(t *testing.T) {
 		{"120", answered.Add(2 * time.Minute)},
 		{" 3600 ", answered.Add(time.Hour)},
 		{"0", answered},
-		{"Thu, 26 Nov 2026 12:30:00 GMT", answered.Add(150 * time.Minute)},  // IMF-fixdate
+		{"Thu, 26 Nov 2026 12:30:00 GMT", answered.Add(150 * time.Minute)},    // IMF-fixdate
 		{"Thursday, 26-Nov-26 12:30:00 GMT", answered.Add(150 * time.Minute)}, // RFC 850
 		{"Thu Nov 26 12:30:00 2026", answered.Add(150 * time.Minute)},         // asctime
 		{"99999999999999999999999", answered.Add(maxRetryAfterSecs * time.Second)},
