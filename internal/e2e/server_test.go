@@ -50,12 +50,15 @@ type server struct {
 	url   string // http://127.0.0.1:port
 }
 
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T, opts ...func(*config.Config)) *server {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Default()
 	cfg.Database = filepath.Join(dir, "tixallo.db")
 	cfg.Addr = "127.0.0.1:0"
+	for _, o := range opts {
+		o(&cfg) // e.g. webhooks to loopback receivers
+	}
 	// The flows make a handful of API calls; the default per-key limit is
 	// kept so the server is the one operators run.
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))

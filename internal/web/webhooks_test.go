@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"golang.org/x/net/html"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
@@ -423,4 +424,307 @@ func TestWebhookSecret(t *testing.T) {
 	audit := b.get("/audit")
 	audit.must(`tr[data-action="` + helpdesk.AuditWebhookRevealed + `"]`)
 	audit.must(`tr[data-action="` + helpdesk.AuditWebhookRotated + `"]`)
+}
+
+// revealSecret returns the endpoint's signing secret through the reveal
+// button of its page.
+func (b *browser) revealSecret(id string) string {
+	b.t.Helper()
+	p := b.get("/integrations/webhooks/" + id)
+	return attr(b.submit(p, "#reveal-secret-form", nil, "#reveal-secret").must("#webhook-secret-value"), "value")
+}
+
+var latencyText = regexp.MustCompile(`^\d+(\.\d)? ms$|^\d+\.\d\d s$`)
+
+// TestWebhookTestEventAndDeliveryLog: a test event shows the receiver's
+// real status, latency and response; real events appear in the deliveries
+// and the attempt log, and a resend makes a new attempt.
+func TestWebhookTestEventAndDeliveryLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	b.signup("Ada", "ada@example.com", "A")
+	// The receiver's answer is longer than the 1 KB the log keeps.
+	answer := `{"received":true,"note":"` + strings.Repeat("x", 2000) + `"}`
+	rcv := newReceiver(t, http.StatusAccepted, answer)
+	p := b.addWebhook(rcv.URL+"/hooks", "Orders", "ticket.created")
+	id := endpointID(p)
+	secret := b.revealSecret(id)
+
+	p = b.submit(p, "#send-test-form", nil, "#send-test").wantStatus(http.StatusOK)
+	checkPage(t, "test result", p)
+	checkForms(t, "test result", p)
+	res := p.must("#webhook-test-result")
+	if attr(res, "data-succeeded") != "true" || text(find(res, "[data-test=test-result]")) != "202 Accepted" {
+		t.Errorf("test result %q", text(res))
+	}
+	if l := text(find(res, "[data-test=test-latency]")); !latencyText.MatchString(l) {
+		t.Errorf("latency %q", l)
+	}
+	if got := textRaw(find(res, "[data-test=test-response]")); got != answer[:helpdesk.WebhookResponseExcerpt] {
+		t.Errorf("response excerpt: %d bytes %.40q…", len(got), got)
+	}
+	got := rcv.requests()
+	if len(got) != 1 {
+		t.Fatalf("receiver got %d requests", len(got))
+	}
+	rcv.verify(t, secret)
+	if !strings.Contains(string(got[0].body), `"event_type":"webhook.test"`) || got[0].header.Get("User-Agent") != "Tixallo-Webhooks/1" {
+		t.Errorf("test event %s", got[0].body)
+	}
+	// The test attempt is in the log too, and has no resend (it is no event).
+	row := p.must(`tr[data-test=attempt-row]`)
+	if text(find(row, "[data-test=attempt-event-type]")) != helpdesk.EventWebhookTest || text(find(row, "[data-test=attempt-result]")) != "202 Accepted" {
+		t.Errorf("log row %q", text(row))
+	}
+	if p.find(`[data-test=delivery-row]`) != nil {
+		t.Error("a test event is listed as a delivery")
+	}
+
+	// A real event: delivered by the dispatcher, listed, resent.
+	b.newTicket("Printer on fire", "pat@customer.example")
+	e.deliver()
+	if n := len(rcv.requests()); n != 2 {
+		t.Fatalf("receiver got %d requests after a ticket, want 2", n)
+	}
+	rcv.verify(t, secret)
+	p = b.get("/integrations/webhooks/" + id).wantStatus(http.StatusOK)
+	checkPage(t, "log", p)
+	checkForms(t, "log", p)
+	drow := p.must(`tr[data-test=delivery-row]`)
+	eventID := attr(drow, "data-event-id")
+	if attr(drow, "data-state") != "succeeded" || text(find(drow, "[data-test=delivery-result]")) == "" || text(find(drow, "[data-test=delivery-event-type]")) != "ticket.created" {
+		t.Errorf("delivery row %q", text(drow))
+	}
+	if webhookID := rcv.requests()[1].header.Get("webhook-id"); webhookID != eventID {
+		t.Errorf("delivery row event %s, receiver got webhook-id %s", eventID, webhookID)
+	}
+	attempts := func(p *page) []*html.Node {
+		return p.findAll(`tr[data-test=attempt-row][data-event-id="` + eventID + `"]`)
+	}
+	if n := len(attempts(p)); n != 1 {
+		t.Fatalf("%d attempts of the event", n)
+	}
+	if r := text(find(attempts(p)[0], "[data-test=attempt-result]")); r != "202 Accepted" {
+		t.Errorf("attempt result %q", r)
+	}
+	if l := text(find(attempts(p)[0], "[data-test=attempt-latency]")); !latencyText.MatchString(l) {
+		t.Errorf("attempt latency %q", l)
+	}
+	if ex := textRaw(find(attempts(p)[0], "details [data-test=attempt-response]")); len(ex) != helpdesk.WebhookResponseExcerpt {
+		t.Errorf("attempt response excerpt of %d bytes", len(ex))
+	}
+
+	p = b.submit(p, `tr[data-event-id="`+eventID+`"] form[data-test=resend-form]`, nil, "[data-test=resend]").wantStatus(http.StatusOK)
+	if !strings.Contains(p.url, "notice=webhook_resent") || attr(p.must(`tr[data-test=delivery-row]`), "data-state") != "pending" {
+		t.Errorf("after resend: %s, state %s", p.url, attr(p.must(`tr[data-test=delivery-row]`), "data-state"))
+	}
+	e.deliver()
+	p = b.get("/integrations/webhooks/" + id)
+	if n := len(attempts(p)); n != 2 {
+		t.Errorf("%d attempts of the event after a resend, want 2", n)
+	}
+	if got := rcv.requests(); len(got) != 3 || got[2].header.Get("webhook-id") != eventID {
+		t.Errorf("receiver: %d requests", len(got))
+	}
+	b.get("/audit").must(`tr[data-action="` + helpdesk.AuditWebhookResent + `"]`)
+
+	// A receiver that fails, and one that is not there, are shown as such.
+	rcv.mu.Lock()
+	rcv.status, rcv.body = http.StatusInternalServerError, "boom"
+	rcv.mu.Unlock()
+	p = b.submit(p, "#send-test-form", nil, "#send-test")
+	if res := p.must("#webhook-test-result"); attr(res, "data-succeeded") != "false" || text(find(res, "[data-test=test-result]")) != "500 Internal Server Error" || text(find(res, "[data-test=test-response]")) != "boom" {
+		t.Errorf("failed test %q", text(res))
+	}
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	p = b.submit(b.get("/integrations/webhooks/"+id+"/edit"), "#webhook-form", map[string]string{"url": deadURL}, "#webhook-submit")
+	p = b.submit(p, "#send-test-form", nil, "#send-test").wantStatus(http.StatusOK)
+	if r := text(find(p.must("#webhook-test-result"), "[data-test=test-result]")); !strings.Contains(r, "refused") {
+		t.Errorf("unreachable receiver: %q", r)
+	}
+
+	// Disabled: no resend buttons, and a resend is refused.
+	p = b.submit(p, "#disable-webhook-form", nil, "#disable-webhook")
+	if p.find("form[data-test=resend-form]") != nil {
+		t.Error("resend offered on a disabled endpoint")
+	}
+	r := b.postRaw("/integrations/webhooks/"+id+"/resend", url.Values{"csrf_token": {p.csrf()}, "event_id": {eventID}})
+	if r.status != http.StatusConflict || !strings.Contains(r.text("#error-message"), "Enable the endpoint") {
+		t.Errorf("resend to a disabled endpoint: %d", r.status)
+	}
+}
+
+// TestWebhookLogPaging: the attempt log pages 25 at a time, newest first.
+func TestWebhookLogPaging(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	b.signup("Ada", "ada@example.com", "A")
+	rcv := newReceiver(t, http.StatusOK, "ok")
+	p := b.addWebhook(rcv.URL, "", "ticket.created")
+	id := endpointID(p)
+	for range 27 {
+		e.clock.Advance(1e9)
+		p = b.submit(p, "#send-test-form", nil, "#send-test").wantStatus(http.StatusOK)
+	}
+	p = b.get("/integrations/webhooks/" + id)
+	if n := len(p.findAll(`tr[data-test=attempt-row]`)); n != 25 {
+		t.Errorf("first page: %d attempts", n)
+	}
+	if p.find("#webhook-log-newest") != nil {
+		t.Error("first page links to the newest page")
+	}
+	older := b.get(attr(p.must("#attempts-older"), "href")).wantStatus(http.StatusOK)
+	checkPage(t, "older attempts", older)
+	if n := len(older.findAll(`tr[data-test=attempt-row]`)); n != 2 {
+		t.Errorf("second page: %d attempts", n)
+	}
+	if older.find("#attempts-older") != nil || attr(older.must("#webhook-log-newest"), "href") != "/integrations/webhooks/"+id {
+		t.Error("second page links")
+	}
+	first, second := p.findAll(`tr[data-test=attempt-row] time`), older.findAll(`tr[data-test=attempt-row] time`)
+	if attr(first[0], "datetime") < attr(first[24], "datetime") || attr(first[24], "datetime") < attr(second[0], "datetime") {
+		t.Error("attempts are not newest first")
+	}
+	for _, q := range []string{"?before=nope", "?deliveries_before=1%27"} {
+		if r := b.get("/integrations/webhooks/" + id + q); r.status != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, r.status)
+		}
+	}
+}
+
+// webhookRoutes lists every webhook route with what a POST to it sends.
+func webhookRoutes(id, eventID string) []struct {
+	method, path string
+	form         url.Values
+} {
+	base := "/integrations/webhooks/" + id
+	return []struct {
+		method, path string
+		form         url.Values
+	}{
+		{"GET", "/integrations/webhooks", nil},
+		{"GET", "/integrations/webhooks/new", nil},
+		{"POST", "/integrations/webhooks/new", url.Values{"url": {"http://127.0.0.1:1/x"}, "event_types": {"ticket.created"}}},
+		{"GET", base, nil},
+		{"GET", base + "/edit", nil},
+		{"POST", base + "/edit", url.Values{"url": {"http://127.0.0.1:1/taken"}, "event_types": {"ticket.closed"}}},
+		{"POST", base + "/disable", url.Values{}},
+		{"POST", base + "/enable", url.Values{}},
+		{"GET", base + "/delete", nil},
+		{"POST", base + "/secret", url.Values{}},
+		{"POST", base + "/rotate", url.Values{}},
+		{"POST", base + "/test", url.Values{}},
+		{"POST", base + "/resend", url.Values{"event_id": {eventID}}},
+		{"POST", base + "/delete", url.Values{}},
+	}
+}
+
+// TestWebhookAccess: agents get 403 on every webhook route, another
+// workspace's endpoint is 404 on every route, and a POST without the form
+// token is refused; none of them changes anything.
+func TestWebhookAccess(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rcv := newReceiver(t, http.StatusOK, "ok")
+
+	// Workspace B: an endpoint with one delivered event.
+	bt := e.team("Bravo")
+	bp := bt.owner.addWebhook(rcv.URL+"/bravo", "Bravo hooks", "ticket.created")
+	bID := endpointID(bp)
+	bt.owner.newTicket("Bravo ticket", "c@bravo.example")
+	e.deliver()
+	bEvent := attr(bt.owner.get("/integrations/webhooks/"+bID).must(`tr[data-test=delivery-row]`), "data-event-id")
+	bWS := workspaceOf(t, e, "bravo-owner@example.com")
+	before, err := e.store.WebhookEndpoint(t.Context(), bWS, bID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := len(rcv.requests())
+
+	// Workspace A.
+	at := e.team("Alpha")
+	aID := endpointID(at.owner.addWebhook(rcv.URL+"/alpha", "", "ticket.created"))
+	aWS := workspaceOf(t, e, "alpha-owner@example.com")
+	aBefore, _ := e.store.WebhookEndpoint(t.Context(), aWS, aID)
+
+	do := func(b *browser, method, path string, form url.Values, token bool) *page {
+		t.Helper()
+		if method == "GET" {
+			return b.get(path)
+		}
+		vals := url.Values{}
+		for k, v := range form {
+			vals[k] = v
+		}
+		if token {
+			vals.Set("csrf_token", b.get("/tickets").csrf())
+		}
+		return b.postRaw(path, vals)
+	}
+	// Agents: 403 everywhere, on their own workspace's endpoint.
+	for _, rt := range webhookRoutes(aID, bEvent) {
+		if p := do(at.agent, rt.method, rt.path, rt.form, true); p.status != http.StatusForbidden {
+			t.Errorf("agent %s %s: %d, want 403", rt.method, rt.path, p.status)
+		} else {
+			checkPage(t, "agent "+rt.path, p)
+		}
+	}
+	// A's owner and admin with B's endpoint id: 404, and nothing of B shown.
+	for _, b := range []*browser{at.owner, at.admin} {
+		for _, rt := range webhookRoutes(bID, bEvent) {
+			if !strings.Contains(rt.path, bID) {
+				continue
+			}
+			p := do(b, rt.method, rt.path, rt.form, true)
+			if p.status != http.StatusNotFound {
+				t.Errorf("foreign %s %s: %d, want 404", rt.method, rt.path, p.status)
+			}
+			if strings.Contains(p.body, "bravo") || whsec.MatchString(p.body) {
+				t.Errorf("foreign %s %s shows B's endpoint", rt.method, rt.path)
+			}
+		}
+		for _, path := range []string{"/integrations/webhooks/nope", "/integrations/webhooks/nope/edit", "/integrations/webhooks/nope/delete"} {
+			if p := b.get(path); p.status != http.StatusNotFound {
+				t.Errorf("GET %s: %d", path, p.status)
+			}
+		}
+	}
+	// A's own endpoint, B's event id: not found either.
+	p := do(at.owner, "POST", "/integrations/webhooks/"+aID+"/resend", url.Values{"event_id": {bEvent}}, true)
+	if p.status != http.StatusNotFound {
+		t.Errorf("resend of B's event to A's endpoint: %d", p.status)
+	}
+	// No form token: 403 on every POST, even for the owner.
+	for _, rt := range webhookRoutes(aID, bEvent) {
+		if rt.method != "POST" {
+			continue
+		}
+		if p := do(at.owner, rt.method, rt.path, rt.form, false); p.status != http.StatusForbidden {
+			t.Errorf("no token %s: %d, want 403", rt.path, p.status)
+		}
+	}
+
+	// Nothing changed: B's endpoint, A's endpoint, and nothing was sent.
+	after, err := e.store.WebhookEndpoint(t.Context(), bWS, bID)
+	if err != nil || !after.Active || after.URL != before.URL || !bytes.Equal(after.SecretSealed, before.SecretSealed) || !after.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Errorf("B's endpoint changed: %+v %v", after, err)
+	}
+	aAfter, err := e.store.WebhookEndpoint(t.Context(), aWS, aID)
+	if err != nil || !aAfter.Active || aAfter.URL != aBefore.URL || !bytes.Equal(aAfter.SecretSealed, aBefore.SecretSealed) || !aAfter.UpdatedAt.Equal(aBefore.UpdatedAt) {
+		t.Errorf("A's endpoint changed: %+v %v", aAfter, err)
+	}
+	if n := len(e.endpoints(aWS)); n != 1 {
+		t.Errorf("A has %d endpoints", n)
+	}
+	e.deliver()
+	if n := len(rcv.requests()); n != sent {
+		t.Errorf("refused requests sent %d webhooks", n-sent)
+	}
+	if ds, _ := e.svc.WebhookDeliveries(t.Context(), bWS, bID, helpdesk.WebhookPage{}); len(ds) != 1 || ds[0].Attempts != 1 {
+		t.Errorf("B's deliveries changed: %+v", ds)
+	}
 }
