@@ -58,6 +58,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
+	if pg, ok := store.(*postgres.Store); ok {
+		// Every API request reads its key: from memory, kept correct across
+		// instances by LISTEN/NOTIFY (SQLite's store caches in OpenStore).
+		store = pg.WithKeyCache()
+	}
 	key, err := serverkey.Load(cfg.KeyFile())
 	if err != nil {
 		store.Close()
@@ -112,7 +117,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 // on SQLite, in the database on PostgreSQL, where several instances must
 // share one limit.
 func keyLimiter(store helpdesk.Store, cfg config.Config) ratelimit.Limiter {
-	if pg, ok := store.(*postgres.Store); ok {
+	type pgLimiter interface {
+		NewLimiter(limit int, window time.Duration) *postgres.Limiter
+	}
+	if pg, ok := store.(pgLimiter); ok {
 		return pg.NewLimiter(cfg.APIRateLimit, cfg.APIRateWindow)
 	}
 	return ratelimit.NewMemory(cfg.APIRateLimit, cfg.APIRateWindow)

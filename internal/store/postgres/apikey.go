@@ -23,8 +23,8 @@ func scanAPIKey(row scanner) (helpdesk.APIKey, error) {
 
 // APIKeyByKeyID finds a key by its public id in any workspace: the key is
 // what tells the API which workspace a request belongs to, so this look-up
-// goes through a definer function. There is no cache: every instance reads
-// the record on every request, so a revocation counts everywhere at once.
+// goes through a definer function. KeyCachedStore puts a cache in front of
+// it.
 func (r reader) APIKeyByKeyID(ctx context.Context, keyID string) (*helpdesk.APIKey, error) {
 	k, err := scanAPIKey(r.queryRow(ctx, "", `SELECT `+apiKeyColumns+`
 		FROM tixallo_api_key_by_key_id($1) k LEFT JOIN users u ON u.id = k.created_by`, keyID))
@@ -53,12 +53,18 @@ func (t *txn) CreateAPIKey(ctx context.Context, k *helpdesk.APIKey) error {
 
 // RevokeAPIKey revokes the key with record id id. Revoking twice keeps the
 // first revocation's time and actor: the audit trail must not be rewritten.
+// The same statement queues a notification naming the key id, which every
+// instance's key cache (KeyCachedStore) receives when, and only if, the
+// revocation commits.
 func (t *txn) RevokeAPIKey(ctx context.Context, workspaceID, id, by string, at time.Time) error {
 	return t.execOne(ctx, workspaceID, "revoke api key "+id,
-		`UPDATE api_keys
-		SET revoked_at = COALESCE(revoked_at, $1),
-		    revoked_by = CASE WHEN revoked_at IS NULL THEN $2 ELSE revoked_by END
-		WHERE workspace_id = $3 AND id = $4`, at, by, workspaceID, id)
+		`WITH u AS (
+			UPDATE api_keys
+			SET revoked_at = COALESCE(revoked_at, $1),
+			    revoked_by = CASE WHEN revoked_at IS NULL THEN $2 ELSE revoked_by END
+			WHERE workspace_id = $3 AND id = $4
+			RETURNING key_id)
+		SELECT pg_notify('`+keysChannel+`', key_id) FROM u`, at, by, workspaceID, id)
 }
 
 // TouchAPIKeys sets last_used_at for keys named by their record id, never

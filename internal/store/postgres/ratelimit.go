@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tixallo/tixallo/internal/ratelimit"
@@ -11,19 +13,56 @@ import (
 // Limiter is the per-key API rate limit kept in the database, so that
 // instances sharing it admit at most the limit in any window between them:
 // an exact sliding log, like ratelimit.Memory, with one row per key holding
-// the admitted timestamps still in the window. Each decision is one call of
-// tixallo_rate_limit, which locks the key's row, so decisions on one key are
-// serialised across every instance while different keys never wait for
-// each other. The table is UNLOGGED and the call commits asynchronously: a
-// crash of the database forgets recent admissions, which errs towards
-// admitting, once; nothing else depends on them.
+// the admitted timestamps still in the window. The row is locked while a
+// decision is made, so decisions on one key are serialised across every
+// instance while different keys never wait for each other. The table is
+// UNLOGGED and the decisions commit asynchronously: a crash of the database
+// forgets recent admissions, which errs towards admitting, once; nothing
+// else depends on them.
+//
+// Every API request asks for a decision, so one round trip each would be a
+// round trip more per request. Instead the calls coalesce: a call that finds
+// no batch in flight (or fewer than maxLimitBatches) sends at once, alone or with
+// whatever is queued; calls arriving meanwhile queue and go together in the
+// next statement (tixallo_rate_limit_many), one round trip and one
+// transaction for all of them. Under load a batch holds about as many calls
+// as arrived during one round trip; an idle server pays no added delay.
 type Limiter struct {
 	s      *Store
 	limit  int
 	window time.Duration
+
+	mu       sync.Mutex
+	queue    []*limitCall
+	inFlight int // batches sent and not yet answered
+
+	// batches counts the statements sent; the tests read it to see that
+	// calls really were batched.
+	batches atomic.Int64
 }
 
 var _ ratelimit.Limiter = (*Limiter)(nil)
+
+const (
+	// maxLimitBatches is how many batches one process keeps in flight. Two, so a
+	// batch waiting for a row that another instance holds does not stall
+	// every other key of this process.
+	maxLimitBatches = 2
+	// maxLimitBatch caps the calls in one statement; the rest wait for the next.
+	maxLimitBatch = 256
+	// batchTimeout bounds a batch, which serves many callers and so cannot
+	// run under any one caller's context.
+	batchTimeout = 10 * time.Second
+)
+
+// limitCall is one Allow waiting for its decision.
+type limitCall struct {
+	key  string
+	now  time.Time
+	d    ratelimit.Decision
+	err  error
+	done chan struct{}
+}
 
 // NewLimiter returns a limiter that admits at most limit requests per key
 // in any window-long span, across every instance using this database.
@@ -38,17 +77,114 @@ func (s *Store) NewLimiter(limit int, window time.Duration) *Limiter {
 // were admitted in (now−window, now], and otherwise refuses it without
 // recording it. Instances should keep their clocks in step (NTP): the log
 // holds their readings.
+//
+// When ctx ends while the call waits for its batch, Allow returns ctx's
+// error; the batch may still record the request, which errs towards
+// refusing later ones.
 func (l *Limiter) Allow(ctx context.Context, key string, now time.Time) (ratelimit.Decision, error) {
-	var (
-		allowed bool
-		used    int
-		oldest  *int64
-	)
-	err := l.s.pool.QueryRow(ctx, `SELECT allowed, used, oldest FROM tixallo_rate_limit($1, $2, $3, $4)`,
-		key, now.UnixMicro(), l.window.Microseconds(), l.limit).Scan(&allowed, &used, &oldest)
-	if err != nil {
-		return ratelimit.Decision{}, fmt.Errorf("postgres: rate limit: %w", err)
+	c := &limitCall{key: key, now: now, done: make(chan struct{})}
+	l.mu.Lock()
+	l.queue = append(l.queue, c)
+	batch := l.takeBatch()
+	l.mu.Unlock()
+	if batch != nil {
+		// This call sends the batch, its own call included, and hands the
+		// next one (if any queued meanwhile) to another goroutine so that
+		// its own request does not wait for others' batches.
+		l.run(ctx, batch)
 	}
+	select {
+	case <-c.done:
+		return c.d, c.err
+	case <-ctx.Done():
+		return ratelimit.Decision{}, fmt.Errorf("postgres: rate limit: %w", ctx.Err())
+	}
+}
+
+// takeBatch removes the queued calls (up to maxLimitBatch) when another batch may
+// be sent now, and counts it as in flight; otherwise it returns nil and the
+// calls wait for a batch in flight to finish. l.mu must be held.
+func (l *Limiter) takeBatch() []*limitCall {
+	if l.inFlight >= maxLimitBatches || len(l.queue) == 0 {
+		return nil
+	}
+	l.inFlight++
+	n := min(len(l.queue), maxLimitBatch)
+	batch := make([]*limitCall, n)
+	copy(batch, l.queue)
+	// Shift rather than reslice, so the queue's array is reused and does
+	// not keep answered calls reachable.
+	rest := copy(l.queue, l.queue[n:])
+	clear(l.queue[rest:])
+	l.queue = l.queue[:rest]
+	return batch
+}
+
+// run sends one batch, answers its calls, and starts the next batch when
+// calls queued while this one was in flight.
+func (l *Limiter) run(ctx context.Context, batch []*limitCall) {
+	ctx = context.WithoutCancel(ctx)
+	bctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	err := l.decide(bctx, batch)
+	cancel()
+	for _, c := range batch {
+		if err != nil {
+			c.err = err
+		}
+		close(c.done)
+	}
+	l.mu.Lock()
+	l.inFlight--
+	next := l.takeBatch()
+	l.mu.Unlock()
+	if next != nil {
+		go l.run(ctx, next)
+	}
+}
+
+// decide asks the database for the decisions of batch, in one statement,
+// and stores each in its call.
+func (l *Limiter) decide(ctx context.Context, batch []*limitCall) error {
+	l.batches.Add(1)
+	keys := make([]string, len(batch))
+	nows := make([]int64, len(batch))
+	for i, c := range batch {
+		keys[i], nows[i] = c.key, c.now.UnixMicro()
+	}
+	rows, err := l.s.pool.Query(ctx, `SELECT allowed, used, oldest FROM tixallo_rate_limit_many($1, $2, $3, $4)`,
+		keys, nows, l.window.Microseconds(), l.limit)
+	if err != nil {
+		return fmt.Errorf("postgres: rate limit: %w", err)
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var (
+			allowed bool
+			used    int
+			oldest  *int64
+		)
+		if err := rows.Scan(&allowed, &used, &oldest); err != nil {
+			return fmt.Errorf("postgres: rate limit: %w", err)
+		}
+		if i == len(batch) {
+			return fmt.Errorf("postgres: rate limit: more decisions than the %d requests", len(batch))
+		}
+		batch[i].d = l.decision(batch[i].now, allowed, used, oldest)
+		i++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: rate limit: %w", err)
+	}
+	if i != len(batch) {
+		return fmt.Errorf("postgres: rate limit: %d decisions for %d requests", i, len(batch))
+	}
+	return nil
+}
+
+// decision turns the database's answer for a request at now into the
+// headers' figures.
+func (l *Limiter) decision(now time.Time, allowed bool, used int, oldest *int64) ratelimit.Decision {
 	d := ratelimit.Decision{Allowed: allowed, Limit: l.limit, Remaining: max(l.limit-used, 0)}
 	if oldest != nil {
 		// A request read from a clock behind the log counts at the log's newest
@@ -58,5 +194,5 @@ func (l *Limiter) Allow(ctx context.Context, key string, now time.Time) (ratelim
 	if !allowed {
 		d.RetryAfter = d.Reset
 	}
-	return d, nil
+	return d
 }

@@ -28,12 +28,28 @@ func scanTicketRow(row scanner) (helpdesk.TicketRow, error) {
 }
 
 // ticketsQuery builds the list query for f; the tests EXPLAIN exactly it.
+// The page is chosen by ticketPageQuery and only its rows are joined. Each
+// name is a scalar subquery, one primary-key probe per row: as joins, the
+// planner hashed the whole inboxes and users tables of the database to
+// decorate 21 rows (1.5 ms instead of 0.2 ms on the benchmark's data).
+func ticketsQuery(workspaceID string, f helpdesk.TicketFilter) (string, []any) {
+	page, args := ticketPageQuery(`t.*`, workspaceID, f)
+	return `SELECT ` + ticketColumns + `, c.email, c.name,
+		(SELECT u.name FROM users u WHERE u.id = t.assignee_id),
+		(SELECT i.name FROM inboxes i WHERE i.id = t.inbox_id)
+	FROM (` + page + `) t
+	JOIN customers c ON c.id = t.customer_id
+	ORDER BY t.number DESC`, args
+}
+
+// ticketPageQuery selects columns of the page of tickets that f names,
+// newest first.
 //
 // One status (or none) is one ordered walk of an index. Several statuses
 // become one arm per status under UNION ALL, which PostgreSQL runs as a
 // Merge Append of ordered index scans that stops at the limit; an IN list
 // would instead read every matching ticket below the cursor and sort them.
-func ticketsQuery(workspaceID string, f helpdesk.TicketFilter) (string, []any) {
+func ticketPageQuery(columns, workspaceID string, f helpdesk.TicketFilter) (string, []any) {
 	var q query
 	where := ticketConditions(&q, workspaceID, f)
 	statuses := slices.Compact(slices.Sorted(slices.Values(f.Statuses)))
@@ -44,29 +60,59 @@ func ticketsQuery(workspaceID string, f helpdesk.TicketFilter) (string, []any) {
 		if status != "" {
 			w = append(slices.Clip(w), `t.status = `+q.arg(status))
 		}
-		return `SELECT t.* FROM tickets t WHERE ` + strings.Join(w, ` AND `)
+		return `SELECT ` + columns + ` FROM tickets t WHERE ` + strings.Join(w, ` AND `)
 	}
-	var inner string
 	if len(statuses) <= 1 {
 		s := ""
 		if len(statuses) == 1 {
 			s = string(statuses[0])
 		}
-		inner = arm(s)
-	} else {
-		arms := make([]string, len(statuses))
-		for i, s := range statuses {
-			arms[i] = arm(string(s))
-		}
-		inner = strings.Join(arms, "\n\tUNION ALL\n\t")
+		return arm(s) + ` ORDER BY t.number DESC LIMIT ` + q.arg(limit), q.args
 	}
-	return `SELECT ` + ticketColumns + `, c.email, c.name, u.name, i.name
-	FROM (` + inner + `
-		ORDER BY number DESC LIMIT ` + q.arg(limit) + `) t
-	JOIN customers c ON c.id = t.customer_id
-	JOIN inboxes i ON i.id = t.inbox_id
-	LEFT JOIN users u ON u.id = t.assignee_id
-	ORDER BY t.number DESC`, q.args
+	arms := make([]string, len(statuses))
+	for i, s := range statuses {
+		arms[i] = arm(string(s))
+	}
+	return strings.Join(arms, "\n\tUNION ALL\n\t") + ` ORDER BY number DESC LIMIT ` + q.arg(limit), q.args
+}
+
+// ticketPageColumns are what TicketPage reads: not the workspace id, which
+// the caller passed in.
+const ticketPageColumns = `t.id, t.number, t.subject, t.description, t.status, t.priority, t.source,
+	t.inbox_id, t.customer_id, t.assignee_id, t.merged_into_id, t.created_at, t.updated_at`
+
+// maxPreallocTickets bounds the capacity TicketPage reserves up front, so a
+// filter without a limit does not reserve for every ticket.
+const maxPreallocTickets = 64
+
+// TicketPage lists the tickets Tickets lists, in the same order, without the
+// customer, assignee and inbox names beside them (helpdesk.Service.TicketPage):
+// the public API's list shows none of them, and it is the API's most
+// requested read. The query touches the tickets table alone.
+func (r reader) TicketPage(ctx context.Context, workspaceID string, f helpdesk.TicketFilter) ([]helpdesk.Ticket, error) {
+	sql, args := ticketPageQuery(ticketPageColumns, workspaceID, f)
+	rows, err := r.query(ctx, workspaceID, sql, args...)
+	if err != nil {
+		return nil, wrapErr(err, "list tickets")
+	}
+	defer rows.Close()
+	out := make([]helpdesk.Ticket, 0, min(max(f.Limit, 0), maxPreallocTickets))
+	// One set of destinations for every row; the scan overwrites each field,
+	// the nullable ones included.
+	var t helpdesk.Ticket
+	dest := []any{&t.ID, &t.Number, &t.Subject, &t.Description, &t.Status, &t.Priority, &t.Source,
+		&t.InboxID, &t.CustomerID, &t.AssigneeID, &t.MergedIntoID, &t.CreatedAt, &t.UpdatedAt}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, wrapErr(err, "list tickets")
+		}
+		t.WorkspaceID = workspaceID // the query's own condition
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(err, "list tickets")
+	}
+	return out, nil
 }
 
 // ticketConditions turns every filter but the statuses into WHERE terms.
