@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
@@ -90,12 +89,24 @@ func appendTicketMembers(b []byte, t *helpdesk.Ticket) []byte {
 	return appendNullableString(b, t.MergedIntoID)
 }
 
-// appendTime appends t as helpdesk.FormatTime's string. Its bytes (digits,
-// '-', ':', 'T', 'Z') need no escaping.
+// appendTime appends t as helpdesk.FormatTime's string, "2006-01-02T15:04:05Z",
+// in quotes; its bytes need no escaping. Two per ticket, so the four-digit
+// years every stored time has are written digit by digit; time's layout
+// interpreter handles the rest.
 func appendTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, helpdesk.TimeFormat)
-	return append(b, '"')
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, helpdesk.TimeFormat)
+		return append(b, '"')
+	}
+	hour, minute, second := t.Clock()
+	return append(b, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+second/10), byte('0'+second%10), 'Z', '"')
 }
 
 func appendNullableString(b []byte, s *string) []byte {
@@ -103,71 +114,4 @@ func appendNullableString(b []byte, s *string) []byte {
 		return append(b, "null"...)
 	}
 	return appendJSONString(b, *s)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// jsonSafe marks the ASCII bytes that appendJSONString copies as they are (a
-// table lookup, as in encoding/json, is cheaper than the comparisons on 25 KB
-// of text per page).
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// appendJSONString appends s as a JSON string exactly as encoding/json does
-// (its appendString with HTML escaping): ", \ and control characters
-// escaped, <, > and & as \u003c, \u003e and \u0026, invalid UTF-8 as
-// \ufffd, and U+2028 and U+2029 escaped.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -99,21 +99,3 @@ func TestTicketListJSON(t *testing.T) {
 		}
 	}
 }
-
-// FuzzAppendJSONString: any string, valid UTF-8 or not, comes out as
-// json.Marshal writes it.
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range jsonPieces {
-		f.Add(s)
-	}
-	f.Add("<a href=\"x\">R&D</a>\u2028\x01")
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
-			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
-		}
-	})
-}
