@@ -108,9 +108,6 @@ func (a *App) showWebhook(w http.ResponseWriter, r *http.Request, test *attemptR
 		return err
 	}
 	q := r.URL.Query()
-	if test != nil {
-		q = url.Values{} // the page after a POST shows the newest rows
-	}
 	beforeAttempt, err := pageCursor(q, "before")
 	if err != nil {
 		return err

@@ -213,6 +213,32 @@ func TestWebhookEndpointLifecycle(t *testing.T) {
 		t.Error("not active after enable")
 	}
 
+	// Disabled by Tixallo (as the dispatcher does after a 410 or 5 days of
+	// failures): the page and the list say why.
+	err := e.store.InTx(t.Context(), func(tx helpdesk.Tx) error {
+		ep, err := tx.WebhookEndpoint(t.Context(), ws, id)
+		if err != nil {
+			return err
+		}
+		now := e.clock.Now()
+		ep.Active, ep.DisabledReason, ep.DisabledAt = false, "the endpoint answered 410 Gone", &now
+		return tx.UpdateWebhookEndpoint(t.Context(), ep)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = b.get("/integrations/webhooks/" + id)
+	if p.text("#webhook-disabled-reason") != "the endpoint answered 410 Gone" || !strings.Contains(p.text("#webhook-disabled"), "Tixallo disabled") {
+		t.Errorf("disabled note %q", p.text("#webhook-disabled"))
+	}
+	if r := b.get("/integrations/webhooks").must(`tr[data-endpoint-id="` + id + `"] [data-test=endpoint-status]`); text(r) != "Disabled: the endpoint answered 410 Gone" {
+		t.Errorf("list status %q", text(r))
+	}
+	p = b.submit(p, "#enable-webhook-form", nil, "#enable-webhook").wantStatus(http.StatusOK)
+	if p.find("#webhook-disabled") != nil {
+		t.Error("enabled endpoint still shows why it was disabled")
+	}
+
 	// Delete: a confirmation page that changes nothing, then the POST.
 	confirm := b.get(attr(p.must("#delete-webhook-link"), "href")).wantStatus(http.StatusOK)
 	checkPage(t, "delete webhook", confirm)
