@@ -84,16 +84,18 @@ type testPayload struct {
 // attempt in the delivery log and returns it: status code or error, latency
 // and the start of the response.
 func (s *Service) SendTestWebhook(ctx context.Context, workspaceID, endpointID string, by Actor) (*DeliveryAttempt, error) {
+	// The endpoint first: another workspace's id is a 404 whatever the
+	// server's configuration.
+	e, err := s.store.WebhookEndpoint(ctx, workspaceID, endpointID)
+	if err != nil {
+		return nil, err
+	}
 	sealer, err := s.sealer()
 	if err != nil {
 		return nil, err
 	}
 	if s.webhooks.Sender == nil {
 		return nil, fmt.Errorf("webhooks: no sender configured")
-	}
-	e, err := s.store.WebhookEndpoint(ctx, workspaceID, endpointID)
-	if err != nil {
-		return nil, err
 	}
 	now := s.Now()
 	secrets, err := WebhookSigningSecrets(e, sealer, now)

@@ -28,9 +28,9 @@ func webhookNotice(r *http.Request) string {
 	return webhookNotices[r.URL.Query().Get("notice")]
 }
 
-// webhookFormStatus answers a webhook form whose input the service refused:
-// the request was well-formed, its content was not.
-const webhookFormStatus = http.StatusUnprocessableEntity
+// webhookFormStatus answers a webhook form whose input the service refused,
+// as every form of the app does.
+const webhookFormStatus = http.StatusBadRequest
 
 type webhooksData struct {
 	Endpoints []helpdesk.WebhookEndpoint

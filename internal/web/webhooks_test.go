@@ -267,7 +267,7 @@ func TestWebhookEndpointLifecycle(t *testing.T) {
 }
 
 // TestWebhookFormRefusals: URLs the egress guard refuses, and other bad
-// input, come back as field errors with 422 and the typed values kept;
+// input, come back as field errors with 400 and the typed values kept;
 // nothing is saved and nothing is dialled (the URLs are judged by the save
 // check with a table for DNS).
 func TestWebhookFormRefusals(t *testing.T) {
@@ -296,8 +296,8 @@ func TestWebhookFormRefusals(t *testing.T) {
 		p := b.postForm(form, "#webhook-form", url.Values{
 			"url": {c.url}, "description": {"Kept description"}, "event_types": {"ticket.closed"},
 		})
-		if p.status != http.StatusUnprocessableEntity {
-			t.Errorf("%q: status %d, want 422", c.url, p.status)
+		if p.status != http.StatusBadRequest {
+			t.Errorf("%q: status %d, want 400", c.url, p.status)
 			continue
 		}
 		if msg := p.text("#webhook-url-error"); !strings.Contains(msg, c.want) {
@@ -319,11 +319,11 @@ func TestWebhookFormRefusals(t *testing.T) {
 		checkForms(t, "refused "+c.url, p)
 	}
 	p := b.postForm(form, "#webhook-form", url.Values{"url": {"https://hooks.example.com/x"}, "event_types": nil})
-	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#webhook-event-types-error"), "at least one") {
+	if p.status != http.StatusBadRequest || !strings.Contains(p.text("#webhook-event-types-error"), "at least one") {
 		t.Errorf("no events: %d", p.status)
 	}
 	p = b.postForm(form, "#webhook-form", url.Values{"url": {"https://hooks.example.com/x"}, "description": {strings.Repeat("d", 501)}})
-	if p.status != http.StatusUnprocessableEntity || p.find("#webhook-description-error") == nil {
+	if p.status != http.StatusBadRequest || p.find("#webhook-description-error") == nil {
 		t.Errorf("long description: %d", p.status)
 	}
 	if n := len(e.endpoints(ws)); n != 0 {
@@ -337,7 +337,7 @@ func TestWebhookFormRefusals(t *testing.T) {
 	// The edit form refuses the same way and keeps the stored URL.
 	edit := b.get("/integrations/webhooks/" + id + "/edit")
 	p = b.postForm(edit, "#webhook-form", url.Values{"url": {"http://10.0.0.1/"}})
-	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text("#webhook-url-error"), "https") || attr(p.must("#webhook-url"), "value") != "http://10.0.0.1/" {
+	if p.status != http.StatusBadRequest || !strings.Contains(p.text("#webhook-url-error"), "https") || attr(p.must("#webhook-url"), "value") != "http://10.0.0.1/" {
 		t.Errorf("edit with a refused URL: %d", p.status)
 	}
 	checkPage(t, "edit refused", p)
@@ -355,7 +355,7 @@ func TestWebhookFormValidatesBeforeSealing(t *testing.T) {
 	b := e.browser()
 	b.signup("Ada", "ada@example.com", "A")
 	p := b.postForm(b.get("/integrations/webhooks/new"), "#webhook-form", url.Values{"url": {"http://10.0.0.1/"}})
-	if p.status != http.StatusUnprocessableEntity || p.find("#webhook-url-error") == nil {
+	if p.status != http.StatusBadRequest || p.find("#webhook-url-error") == nil {
 		t.Errorf("bad URL without a sealer: %d", p.status)
 	}
 }
