@@ -6,7 +6,9 @@ import (
 
 // The JSON objects of API v1. They are structs, not maps, because the member
 // order is part of the contract (SPEC §3.4) and json.Marshal keeps a
-// struct's field order.
+// struct's field order. The list and the ticket detail are written by hand
+// (ticket_json.go, ticket_detail_json.go); their tests hold that code to
+// json.Marshal of these structs, which stay the reference.
 
 // ticketObject is the ticket of the list and create responses.
 type ticketObject struct {

@@ -16,17 +16,8 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request, p *principal) er
 	if err != nil {
 		return err
 	}
-	out := ticketDetailObject{
-		ticketObject: newTicketObject(&d.Ticket),
-		Customer:     newCustomerObject(&d.Customer),
-		Messages:     make([]messageObject, 0, len(d.Messages)),
-	}
-	for i := range d.Messages {
-		if d.Messages[i].Internal {
-			continue // belt and braces: the read already leaves them out
-		}
-		out.Messages = append(out.Messages, newMessageObject(&d.Messages[i]))
-	}
-	writeJSON(w, http.StatusOK, dataObject[ticketDetailObject]{out})
+	// appendTicketDetail leaves out internal notes too (belt and braces:
+	// the read already does).
+	writeEncoded(w, func(b []byte) []byte { return appendTicketDetail(b, d) })
 	return nil
 }

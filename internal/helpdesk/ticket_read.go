@@ -19,19 +19,47 @@ type TicketDetail struct {
 // oldest first. Internal notes are included only when includeInternal is set,
 // which the public API never does.
 func (s *Service) Ticket(ctx context.Context, workspaceID, id string, includeInternal bool) (*TicketDetail, error) {
-	t, err := s.store.Ticket(ctx, workspaceID, id)
+	t, c, err := s.ticketAndCustomer(ctx, workspaceID, id)
 	if err != nil {
 		return nil, err
-	}
-	c, err := s.store.Customer(ctx, workspaceID, t.CustomerID)
-	if err != nil {
-		return nil, fmt.Errorf("ticket customer: %w", err)
 	}
 	msgs, err := s.store.Messages(ctx, workspaceID, t.ID, includeInternal)
 	if err != nil {
 		return nil, fmt.Errorf("ticket messages: %w", err)
 	}
 	return &TicketDetail{Ticket: *t, Customer: *c, Messages: msgs}, nil
+}
+
+// ticketCustomerReader is a Store that reads a ticket and its customer in
+// one statement. The SQLite store can; the customer is nil when it was not
+// found beside the ticket.
+type ticketCustomerReader interface {
+	TicketWithCustomer(ctx context.Context, workspaceID, id string) (*Ticket, *Customer, error)
+}
+
+// ticketAndCustomer reads a ticket and its customer (with the company): in
+// one statement when the store can, which saves a third of the statements of
+// GET /api/v1/tickets/{id}, else in two.
+func (s *Service) ticketAndCustomer(ctx context.Context, workspaceID, id string) (*Ticket, *Customer, error) {
+	var (
+		t   *Ticket
+		c   *Customer
+		err error
+	)
+	if r, ok := s.store.(ticketCustomerReader); ok {
+		t, c, err = r.TicketWithCustomer(ctx, workspaceID, id)
+	} else {
+		t, err = s.store.Ticket(ctx, workspaceID, id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if c == nil {
+		if c, err = s.store.Customer(ctx, workspaceID, t.CustomerID); err != nil {
+			return nil, nil, fmt.Errorf("ticket customer: %w", err)
+		}
+	}
+	return t, c, nil
 }
 
 // Tickets lists tickets newest first. It asks the store for one row more than
