@@ -17,36 +17,51 @@ import (
 // NextTicketNumber's UPDATE takes too) and only then takes its seq. Every
 // other event writer of the workspace waits on that lock until this one
 // commits, so within a workspace — which is how the feed is paged — seq
-// order is commit order.
+// order is commit order. The lock (unless the batch's transaction holds it
+// already), the insert and the wake-up go in one round trip, in that order.
 func (t *txn) CreateEvent(ctx context.Context, e *helpdesk.Event) error {
-	if err := t.lockWorkspace(ctx, e.WorkspaceID); err != nil {
-		return err
+	lock := !t.tx.locked[e.WorkspaceID]
+	notify := !t.tx.notified
+	var stmts []stmt
+	if lock {
+		stmts = append(stmts, stmt{lockWorkspace, []any{e.WorkspaceID}})
 	}
-	err := t.queryRow(ctx, e.WorkspaceID, `INSERT INTO events (id, workspace_id, type, payload, created_at)
+	stmts = append(stmts, stmt{`INSERT INTO events (id, workspace_id, type, payload, created_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING seq`,
-		e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), e.CreatedAt).Scan(&e.Seq)
+		[]any{e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), e.CreatedAt}})
+	if notify {
+		stmts = append(stmts, stmt{notifyWorkSQL, nil})
+	}
+	br, err := t.pipeline(ctx, e.WorkspaceID, stmts...)
 	if err != nil {
+		return wrapErr(err, "create event %s", e.Type)
+	}
+	defer br.Close()
+	if lock {
+		var one int
+		if err := t.note(br.QueryRow().Scan(&one)); err != nil {
+			return wrapErr(err, "lock workspace %s", e.WorkspaceID)
+		}
+		t.tx.lock(e.WorkspaceID)
+	}
+	if err := t.note(br.QueryRow().Scan(&e.Seq)); err != nil {
 		return wrapConflict(t, err, "create event %s", e.Type)
 	}
-	return t.notifyWork(ctx)
+	if notify {
+		if _, err := br.Exec(); err != nil {
+			return wrapErr(t.note(err), "notify webhook dispatchers")
+		}
+		t.tx.notified = true
+	}
+	return t.note(br.Close())
 }
 
-// lockWorkspace takes the workspace's row lock once per transaction.
-func (t *txn) lockWorkspace(ctx context.Context, workspaceID string) error {
-	if t.tx.locked == nil {
-		t.tx.locked = map[string]bool{}
-	}
-	if t.tx.locked[workspaceID] {
-		return nil
-	}
-	var one int
-	err := t.queryRow(ctx, workspaceID, `SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE`, workspaceID).Scan(&one)
-	if err != nil {
-		return wrapErr(err, "lock workspace %s", workspaceID)
-	}
-	t.tx.locked[workspaceID] = true
-	return nil
-}
+// lockWorkspace takes a workspace's row lock until the transaction ends.
+const lockWorkspace = `SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE`
+
+// notifyWorkSQL is notifyWork's statement (notify.go), sent here in the
+// event's round trip.
+const notifyWorkSQL = `SELECT pg_notify('` + wakeChannel + `', '')`
 
 // wrapConflict is wrapErr for an INSERT … ON CONFLICT DO NOTHING RETURNING:
 // no row back means the row was already there.

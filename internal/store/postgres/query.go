@@ -28,17 +28,55 @@ type reader struct {
 
 var _ helpdesk.Reader = reader{}
 
-// txState is what a transaction remembers between statements.
+// txState is what one InTx call remembers between statements. Every InTx
+// call is a member of a group-commit batch (groupcommit.go): it runs in a
+// savepoint of the batch's transaction, and its statements ignore ctx
+// cancellation once sent (ctx is checked before each is sent instead), so
+// that one caller going away never breaks the connection the batch shares.
 type txState struct {
-	// workspace is the tixallo.workspace_id the transaction has set.
+	// workspace is the tixallo.workspace_id the member has set. Each member
+	// starts without one and sets its own: the setting lives as long as the
+	// batch's transaction, and the member before may have set another.
 	workspace string
 	// raced is set when an insert met a row that a concurrent transaction
-	// had committed: a retry of the whole transaction will see it.
+	// had committed: a rerun of the member will see it.
 	raced bool
-	// locked holds the workspaces whose row this transaction has locked.
+	// locked holds the workspaces whose row the batch holds locked: those
+	// of the members before that succeeded, plus this member's.
 	locked map[string]bool
-	// notified is set once the transaction has queued its wake-up.
+	// notified is set once the batch's transaction has queued its wake-up.
 	notified bool
+	// batch holds the control statements (BEGIN, SAVEPOINT, RELEASE …)
+	// that go out ahead of the member's first statement, in its round trip.
+	batch *batchState
+	// sent is set once a statement of the member has been sent.
+	sent bool
+	// deferred are the member's writes waiting for its next statement.
+	deferred []deferredWrite
+	// seq holds, for each workspace whose row the batch holds locked, its
+	// ticket_seq as this member's writes leave it.
+	seq map[string]int64
+	// failed is the first error a statement of the member got from the
+	// database, or a deferred write's failure: the member cannot commit even
+	// if fn swallowed the error.
+	failed error
+}
+
+// lock notes that the batch's transaction holds workspaceID's row lock.
+func (s *txState) lock(workspaceID string) {
+	if s.locked == nil {
+		s.locked = map[string]bool{}
+	}
+	s.locked[workspaceID] = true
+}
+
+// note records err as the member's failure unless it is no error at all or
+// a "no rows", which pgx makes up without the database failing anything.
+func (r reader) note(err error) error {
+	if r.tx != nil && err != nil && r.tx.failed == nil && !errors.Is(err, pgx.ErrNoRows) {
+		r.tx.failed = err
+	}
+	return err
 }
 
 // txn is a write transaction: the reads plus every write.
@@ -70,60 +108,261 @@ func (r reader) needsWorkspace(ws string) bool {
 	return r.tx == nil || r.tx.workspace != ws
 }
 
-// query runs a statement for workspace ws. When the workspace must be set
-// first, both go in one batch: one round trip, and (outside a transaction)
-// one implicit transaction, so the setting holds for the statement and ends
-// with it.
-func (r reader) query(ctx context.Context, ws, sql string, args ...any) (pgx.Rows, error) {
-	r.counted()
-	if !r.needsWorkspace(ws) {
-		return r.db.Query(ctx, sql, args...)
+// needsPrelude reports whether something must be sent ahead of a statement
+// for ws: the workspace setting, or control statements of the batch.
+func (r reader) needsPrelude(ws string) bool {
+	return r.needsWorkspace(ws) ||
+		(r.tx != nil && (len(r.tx.deferred) > 0 || (r.tx.batch != nil && len(r.tx.batch.pending) > 0)))
+}
+
+// stmtContext is the context a statement runs with. Inside a transaction
+// the caller's cancellation is checked before the statement is sent but
+// does not interrupt it: pgx answers a cancellation mid-statement by
+// closing the connection, which would abort every member of the batch.
+func (r reader) stmtContext(ctx context.Context) (context.Context, error) {
+	if r.tx == nil {
+		return ctx, nil
 	}
-	b := &pgx.Batch{}
-	b.Queue(setWorkspace, ws)
-	b.Queue(sql, args...)
-	br := r.db.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return context.WithoutCancel(ctx), nil
+}
+
+// stmt is one statement of a pipeline.
+type stmt struct {
+	sql  string
+	args []any
+}
+
+// deferredWrite is a write whose outcome its caller does not need before
+// its next statement: it goes out in that statement's round trip, or when
+// fn returns (see txn.deferWrite).
+type deferredWrite struct {
+	ws    string
+	stmt  stmt
+	check func(pgconn.CommandTag) error // the write's error, from its tag
+	what  string
+}
+
+// send sends stmts in one round trip after their prelude — the batch's
+// pending control statements, the member's deferred writes, then the
+// workspace setting when needed — and returns the results positioned at
+// stmts[0]: the caller reads one result per statement, then closes them.
+// Outside a transaction the batch is one implicit transaction, so the
+// setting holds for the statements and ends with them.
+//
+// A deferred write that failed fails the call that carried it (the
+// member's statements after it went out with it, and its error is the one
+// to report) and the member: it cannot commit.
+func (r reader) send(ctx context.Context, ws string, stmts ...stmt) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	var (
+		control  []string
+		deferred []deferredWrite
+	)
 	if r.tx != nil {
-		r.tx.workspace = ws
+		if r.tx.batch != nil {
+			control = r.tx.batch.pending
+			r.tx.batch.pending = nil
+		}
+		deferred = r.tx.deferred
+		r.tx.deferred = nil
+	}
+	for _, c := range control {
+		b.Queue(c)
+	}
+	// The workspace setting before each statement whose workspace is not
+	// the one set; sets[i] tells whether statement i (deferred writes, then
+	// stmts) is preceded by one.
+	cur := ""
+	if r.tx != nil {
+		cur = r.tx.workspace
+	}
+	var sets []bool
+	queue := func(ws string, s stmt) {
+		set := ws != "" && (r.tx == nil || ws != cur)
+		if set {
+			b.Queue(setWorkspace, ws)
+			cur = ws
+		}
+		sets = append(sets, set)
+		b.Queue(s.sql, s.args...)
+	}
+	for _, d := range deferred {
+		queue(d.ws, d.stmt)
+	}
+	for _, s := range stmts {
+		queue(ws, s)
+	}
+	if r.tx != nil {
+		r.tx.sent = true
+		if len(control) > 0 {
+			r.tx.batch.began = true
+		}
+	}
+	br := r.db.SendBatch(ctx, b)
+	for range control {
+		if _, err := br.Exec(); err != nil {
+			// The batch's transaction is in an unknown state: the committer
+			// rolls it back and runs its members again.
+			r.tx.batch.broken = err
+			br.Close()
+			return nil, r.note(err)
+		}
+	}
+	setting := func(i int, ws string) error {
+		if !sets[i] {
+			return nil
+		}
+		if _, err := br.Exec(); err != nil {
+			return r.note(err)
+		}
+		if r.tx != nil {
+			r.tx.workspace = ws
+		}
+		return nil
+	}
+	for i, d := range deferred {
+		err := setting(i, d.ws)
+		if err == nil {
+			var tag pgconn.CommandTag
+			tag, err = br.Exec()
+			if err == nil {
+				err = d.check(tag)
+			} else {
+				err = wrapErr(err, "%s", d.what)
+			}
+		}
+		if err != nil {
+			r.note(err)
+			br.Close()
+			return nil, err
+		}
+	}
+	if len(stmts) > 0 {
+		if err := setting(len(deferred), ws); err != nil {
+			br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
+}
+
+// flush sends the member's deferred writes on their own, when fn has
+// returned without a statement to carry them.
+func (r reader) flush() error {
+	if r.tx == nil || len(r.tx.deferred) == 0 {
+		return nil
+	}
+	br, err := r.send(context.Background(), "")
+	if err != nil {
+		return err
+	}
+	return r.note(br.Close())
+}
+
+// deferWrite queues a write of this member to go out with its next
+// statement (see send). Only writes whose callers never look at their
+// error are deferred: the service stops at any error, and the member's
+// outcome is the same as had the write failed when made — the error
+// reaches fn from its next statement, or InTx from the commit, and the
+// member is rolled back (and run again after a lost race).
+func (t *txn) deferWrite(ctx context.Context, ws, what, sql string, args []any, check func(pgconn.CommandTag) error) error {
+	t.counted()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t.tx.deferred = append(t.tx.deferred, deferredWrite{ws: ws, stmt: stmt{sql, args}, check: check, what: what})
+	return nil
+}
+
+// insertLater is insert, deferred: the row already there is found when the
+// write goes out.
+func (t *txn) insertLater(ctx context.Context, ws, what, sql string, args ...any) error {
+	return t.deferWrite(ctx, ws, what, sql+` ON CONFLICT DO NOTHING`, args, func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() == 0 {
+			t.tx.raced = true
+			return conflict("%s", what)
+		}
+		return nil
+	})
+}
+
+// pipeline sends stmts for workspace ws in one round trip (see send).
+func (r reader) pipeline(ctx context.Context, ws string, stmts ...stmt) (pgx.BatchResults, error) {
+	for range stmts {
+		r.counted()
+	}
+	ctx, err := r.stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.send(ctx, ws, stmts...)
+}
+
+// query runs a statement for workspace ws, in one round trip with whatever
+// must go before it (see send).
+func (r reader) query(ctx context.Context, ws, sql string, args ...any) (pgx.Rows, error) {
+	r.counted()
+	ctx, err := r.stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !r.needsPrelude(ws) {
+		if r.tx != nil {
+			r.tx.sent = true
+		}
+		rows, err := r.db.Query(ctx, sql, args...)
+		if err != nil {
+			return nil, r.note(err)
+		}
+		if r.tx == nil {
+			return rows, nil
+		}
+		return &batchRows{Rows: rows, tx: r.tx}, nil
+	}
+	br, err := r.send(ctx, ws, stmt{sql, args})
+	if err != nil {
+		return nil, err
 	}
 	rows, err := br.Query()
 	if err != nil {
 		br.Close()
-		return nil, err
+		return nil, r.note(err)
 	}
-	return &batchRows{Rows: rows, br: br}, nil
+	return &batchRows{Rows: rows, br: br, tx: r.tx}, nil
 }
 
 // exec runs a statement that returns no rows, for workspace ws.
 func (r reader) exec(ctx context.Context, ws, sql string, args ...any) (pgconn.CommandTag, error) {
 	r.counted()
-	if !r.needsWorkspace(ws) {
-		return r.db.Exec(ctx, sql, args...)
-	}
-	b := &pgx.Batch{}
-	b.Queue(setWorkspace, ws)
-	b.Queue(sql, args...)
-	br := r.db.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
+	ctx, err := r.stmtContext(ctx)
+	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	if r.tx != nil {
-		r.tx.workspace = ws
+	if !r.needsPrelude(ws) {
+		if r.tx != nil {
+			r.tx.sent = true
+		}
+		tag, err := r.db.Exec(ctx, sql, args...)
+		return tag, r.note(err)
+	}
+	br, err := r.send(ctx, ws, stmt{sql, args})
+	if err != nil {
+		return pgconn.CommandTag{}, err
 	}
 	tag, err := br.Exec()
-	return tag, errors.Join(err, br.Close())
+	return tag, r.note(errors.Join(err, br.Close()))
 }
 
-// batchRows are the rows of a batch's last statement; closing them closes
-// the batch, which is when an implicit transaction commits.
+// batchRows are a query's rows, possibly of a batch's last statement
+// (closing them closes the batch, which is when an implicit transaction
+// commits), noting an error the database sends with them.
 type batchRows struct {
 	pgx.Rows
-	br       pgx.BatchResults
+	br       pgx.BatchResults // nil when the query was sent alone
+	tx       *txState         // nil outside a transaction
 	closed   bool
 	closeErr error
 }
@@ -134,7 +373,10 @@ func (b *batchRows) Close() {
 	}
 	b.closed = true
 	b.Rows.Close()
-	b.closeErr = b.br.Close()
+	if b.br != nil {
+		b.closeErr = b.br.Close()
+	}
+	reader{tx: b.tx}.note(b.Err())
 }
 
 func (b *batchRows) Next() bool {

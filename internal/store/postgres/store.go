@@ -28,7 +28,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -69,10 +68,11 @@ type Options struct {
 // Store is the PostgreSQL implementation of helpdesk.Store.
 type Store struct {
 	reader
-	pool    *pgxpool.Pool
-	url     string
-	appRole string
-	log     *slog.Logger
+	pool      *pgxpool.Pool
+	committer *committer // runs every InTx call (groupcommit.go)
+	url       string
+	appRole   string
+	log       *slog.Logger
 }
 
 var _ helpdesk.Store = (*Store)(nil)
@@ -116,6 +116,20 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	s.pool = pool
 	s.reader = reader{db: pool, onQuery: opts.OnQuery}
+	// The committer's connection is its own, not the pool's: it is held for
+	// the store's life, and the reads keep every pooled connection.
+	connCfg := cfg.ConnConfig.Copy()
+	s.committer = newCommitter(func(ctx context.Context) (*pgx.Conn, error) {
+		c, err := pgx.ConnectConfig(ctx, connCfg)
+		if err != nil {
+			return nil, err
+		}
+		if err := cfg.AfterConnect(ctx, c); err != nil {
+			c.Close(ctx)
+			return nil, err
+		}
+		return c, nil
+	}, opts.OnQuery)
 	return s, nil
 }
 
@@ -141,58 +155,6 @@ func Migrations() fs.FS {
 // The rate limiter and the cross-instance wake-ups share it.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// InTx runs fn in one transaction and commits when fn returns nil; fn's
-// error is returned as it is.
-//
-// PostgreSQL runs transactions concurrently where SQLite queues them, so two
-// can race where SQLite never lets them: both look for the customer with an
-// email, neither finds it, both insert it. The loser's insert meets the
-// winner's row (ErrConflict), and its transaction is run once more from the
-// start, where it now finds the row, exactly as it would have had it waited
-// its turn. A deadlock between two transactions is retried the same way.
-// fn must therefore have no effect outside the transaction it is given,
-// which is what the service's transactions already are.
-func (s *Store) InTx(ctx context.Context, fn func(tx helpdesk.Tx) error) error {
-	const attempts = 3
-	for i := 1; ; i++ {
-		raced, err := s.runTx(ctx, fn)
-		if err == nil || i == attempts || ctx.Err() != nil || !retryable(err, raced) {
-			return err
-		}
-	}
-}
-
-func (s *Store) runTx(ctx context.Context, fn func(tx helpdesk.Tx) error) (raced bool, err error) {
-	s.counted()
-	pgTx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return false, fmt.Errorf("postgres: begin: %w", err)
-	}
-	t := &txn{reader{db: pgTx, onQuery: s.onQuery, tx: &txState{}}}
-	committed := false
-	defer func() {
-		// Also runs when fn panics, so the connection goes back to the pool
-		// outside a transaction.
-		if !committed {
-			s.counted()
-			rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if rbErr := pgTx.Rollback(rbCtx); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-				err = errors.Join(err, fmt.Errorf("postgres: rollback: %w", rbErr))
-			}
-		}
-	}()
-	if err := fn(t); err != nil {
-		return t.tx.raced, err
-	}
-	s.counted()
-	committed = true
-	if err := pgTx.Commit(ctx); err != nil {
-		return t.tx.raced, wrapErr(err, "postgres: commit")
-	}
-	return t.tx.raced, nil
-}
-
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
@@ -201,8 +163,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool, waiting for connections in use to come back.
+// Close lets the committer finish its batches and closes its connection,
+// then closes the pool, waiting for connections in use to come back.
 func (s *Store) Close() error {
+	s.committer.stop()
 	s.pool.Close()
 	return nil
 }

@@ -1,0 +1,409 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tixallo/tixallo/internal/helpdesk"
+)
+
+// Group commit.
+//
+// A ticket create takes its workspace's row lock (the gapless ticket number,
+// the events' order) and, with one transaction per InTx call, held it
+// through every round trip of the transaction and the WAL flush of its
+// commit: a workspace's writers were serialised by round trips plus an
+// fsync each (docs/benchmarks.md, 361 creates/s).
+//
+// So, as the SQLite store does, one goroutine — the committer — runs the
+// InTx calls of this process that are waiting when it is free as one
+// transaction on a connection of its own:
+//
+//	BEGIN
+//	  SAVEPOINT m; fn₁; RELEASE m                    (fn₁ returned nil)
+//	  SAVEPOINT m; fn₂; ROLLBACK TO m; RELEASE m      (fn₂ failed: its writes are undone)
+//	  …
+//	COMMIT                                           (one WAL flush for the batch)
+//
+// and answers every caller of the batch only then, so InTx still returns
+// once its writes are durable. A workspace's row lock is taken by the first
+// member that needs it and kept to the COMMIT, so the members after it pay
+// neither the lock nor a flush. Each fn sees the writes of the members
+// before it that succeeded, as if they had committed just before: the
+// batch's order is a valid serial order. The control statements (BEGIN,
+// SAVEPOINT, RELEASE, ROLLBACK TO) cost no round trip of their own: they
+// go out ahead of the next statement, in its batch.
+//
+// What a member's transaction remembers (txState) starts afresh with each
+// member, except what the batch's transaction holds for everyone: the row
+// locks and the queued wake-up of the members that succeeded. The workspace
+// setting (set_config, transaction-local) outlives a released savepoint, so
+// each member sets its own before its first tenant statement.
+//
+// The semantics InTx documents survive:
+//   - a member that lost a race for a row (ErrConflict after an insert met a
+//     row committed meanwhile) runs again, in a savepoint of its own;
+//   - a deadlock or serialization failure aborts the whole transaction (the
+//     locks of earlier members may be part of the cycle), so the batch is
+//     rolled back and all of its members run again in a new one;
+//   - a caller whose ctx ends before its turn is not run; once its fn runs,
+//     ctx is checked before each statement (see reader.stmtContext);
+//   - a panic in fn is rolled back to its savepoint and re-raised in the
+//     caller's goroutine.
+//
+// fn runs on the committer's goroutine: it must not call InTx itself (that
+// would wait forever) nor runtime.Goexit (t.FailNow).
+//
+// A batch is whatever is waiting, without a timer: while one commits the
+// next queues, so the batch grows with the load and a lone caller waits
+// for nobody.
+
+// maxMembers bounds the members of one transaction. PostgreSQL keeps the
+// first 64 subtransaction ids of a transaction in shared memory; past that
+// every other session's snapshot must look them up in pg_subtrans, so a
+// batch stays under it (each member is one subtransaction, a rerun another).
+const maxMembers = 48
+
+// maxAttempts is how many times one InTx call's fn runs at most.
+const maxAttempts = 3
+
+// errClosed is what InTx returns once the store is closed.
+var errClosed = errors.New("postgres: store is closed")
+
+// batchState is what the batch's transaction holds for its members.
+type batchState struct {
+	// pending are control statements to send ahead of the next statement.
+	pending []string
+	// began is set once BEGIN has been sent.
+	began bool
+	// locked, notified and seq are txState's, for the members that
+	// succeeded.
+	locked   map[string]bool
+	notified bool
+	seq      map[string]int64
+	// broken is a control statement's failure: the transaction's state is
+	// unknown, so it is rolled back and its members run again.
+	broken error
+}
+
+// txReq is one InTx call waiting for the committer.
+type txReq struct {
+	ctx      context.Context
+	fn       func(tx helpdesk.Tx) error
+	attempts int            // runs of fn so far
+	done     chan txOutcome // buffered: the committer never waits for the caller
+}
+
+type txOutcome struct {
+	err      error
+	panicked bool
+	panicVal any
+}
+
+func (o txOutcome) ok() bool { return o.err == nil && !o.panicked }
+
+// committer owns the connection the write transactions run on.
+type committer struct {
+	connect func(context.Context) (*pgx.Conn, error)
+	onQuery func()
+
+	reqs    chan *txReq
+	quit    chan struct{}
+	stopped chan struct{}
+
+	conn *pgx.Conn // nil until the first batch, and after a broken one
+
+	// batches and calls count transactions and the fn runs they held; the
+	// tests read them to see that calls really were batched.
+	batches, calls atomic.Int64
+}
+
+func newCommitter(connect func(context.Context) (*pgx.Conn, error), onQuery func()) *committer {
+	c := &committer{
+		connect: connect, onQuery: onQuery,
+		reqs:    make(chan *txReq),
+		quit:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go c.run()
+	return c
+}
+
+// InTx runs fn in a transaction and returns when it has committed durably
+// (nil) or been rolled back (fn's error as it is, or the store's).
+//
+// PostgreSQL runs other processes' transactions concurrently with this
+// one, so two can race where SQLite never lets them: both look for the
+// customer with an email, neither finds it, both insert it. The loser's
+// insert meets the winner's row (ErrConflict), and its fn is run once more,
+// where it now finds the row, exactly as it would have had it waited its
+// turn. A deadlock is retried the same way. fn must therefore have no
+// effect outside the transaction it is given, which is what the service's
+// transactions already are. fn runs in a group-commit batch with other
+// callers of this process (groupcommit.go): it must not call InTx itself.
+func (s *Store) InTx(ctx context.Context, fn func(tx helpdesk.Tx) error) error {
+	req := &txReq{ctx: ctx, fn: fn, done: make(chan txOutcome, 1)}
+	select {
+	case s.committer.reqs <- req:
+	case <-ctx.Done():
+		return fmt.Errorf("postgres: begin: %w", ctx.Err())
+	case <-s.committer.quit:
+		return errClosed
+	}
+	// Once the committer has the request, wait for its outcome whatever ctx
+	// does: returning early could report a failure for a write that commits.
+	out := <-req.done
+	if out.panicked {
+		panic(out.panicVal)
+	}
+	return out.err
+}
+
+func (c *committer) counted() {
+	if c.onQuery != nil {
+		c.onQuery()
+	}
+}
+
+// stop makes the committer finish its work and close its connection.
+func (c *committer) stop() {
+	select {
+	case <-c.quit:
+	default:
+		close(c.quit)
+	}
+	<-c.stopped
+}
+
+func (c *committer) run() {
+	defer close(c.stopped)
+	defer c.disconnect()
+	var queue []*txReq // calls waiting for a batch, reruns first
+	for {
+		if len(queue) == 0 {
+			select {
+			case r := <-c.reqs:
+				queue = append(queue, r)
+			case <-c.quit:
+				return
+			}
+		}
+	collect:
+		for len(queue) < maxMembers {
+			select {
+			case r := <-c.reqs:
+				queue = append(queue, r)
+			default:
+				break collect
+			}
+		}
+		n := min(len(queue), maxMembers)
+		rerun := c.runBatch(queue[:n])
+		queue = append(rerun, queue[n:]...)
+	}
+}
+
+func (c *committer) disconnect() {
+	if c.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.conn.Close(ctx)
+	c.conn = nil
+}
+
+// control runs control statements on their own (COMMIT, ROLLBACK). They
+// never take a caller's context: one caller going away must not break the
+// batch. With no arguments pgx sends them in one simple-protocol message.
+func (c *committer) control(stmts ...string) error {
+	_, err := c.conn.Exec(context.Background(), strings.Join(stmts, "; "))
+	return err
+}
+
+// runBatch runs batch in one transaction and answers its callers, except
+// those it returns: the transaction was rolled back under them (deadlock,
+// broken connection), and they are to run again in a new one.
+func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
+	if c.conn == nil || c.conn.IsClosed() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn, err := c.connect(ctx)
+		cancel()
+		if err != nil {
+			for _, r := range batch {
+				r.done <- txOutcome{err: fmt.Errorf("postgres: begin: %w", err)}
+			}
+			return nil
+		}
+		c.conn = conn
+	}
+	b := &batchState{pending: []string{"BEGIN"}}
+	outs := make([]txOutcome, len(batch))
+	for i, r := range batch {
+		out, fatal := c.runMember(b, r)
+		outs[i] = out
+		if fatal != nil {
+			return c.abort(b, batch, outs, i, fatal)
+		}
+	}
+	c.batches.Add(1)
+	if !b.began {
+		// No member sent a statement: there is no transaction to commit.
+		c.answer(batch, outs)
+		return nil
+	}
+	err := c.control(append(b.pending, "COMMIT")...)
+	if err == nil {
+		c.answer(batch, outs)
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		// The connection failed: whether the COMMIT got through is unknown,
+		// so every member that had succeeded gets the error.
+		c.disconnect()
+		for i := range outs {
+			if outs[i].ok() {
+				outs[i].err = fmt.Errorf("postgres: commit: %w", err)
+			}
+		}
+		c.answer(batch, outs)
+		return nil
+	}
+	// PostgreSQL refused: nothing of the batch was committed.
+	_ = c.control("ROLLBACK") // a transaction left open by a failed RELEASE
+	for i, r := range batch {
+		if !outs[i].ok() {
+			r.done <- outs[i]
+			continue
+		}
+		if retryable(err, false) && r.attempts < maxAttempts && r.ctx.Err() == nil {
+			rerun = append(rerun, r)
+			continue
+		}
+		r.done <- txOutcome{err: wrapErr(err, "postgres: commit")}
+	}
+	return rerun
+}
+
+// runMember runs one caller's fn in a savepoint of the batch's transaction,
+// again while it lost a race and has attempts left. fatal reports a failure
+// of the whole transaction, which the caller must abort.
+func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal error) {
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return txOutcome{err: fmt.Errorf("postgres: begin: %w", err)}, nil
+		}
+		r.attempts++
+		c.calls.Add(1)
+		c.counted() // the member's BEGIN: its SAVEPOINT
+		mark := len(b.pending)
+		b.pending = append(b.pending, "SAVEPOINT m")
+		st := &txState{batch: b, locked: maps.Clone(b.locked), notified: b.notified, seq: maps.Clone(b.seq)}
+		t := &txn{reader{db: c.conn, onQuery: c.onQuery, tx: st}}
+		out = call(t, r.fn)
+		if out.ok() {
+			_ = t.flush() // a failure is st.failed
+		} else {
+			st.deferred = nil
+		}
+		c.counted() // the member's COMMIT or ROLLBACK: its RELEASE or ROLLBACK TO
+		switch {
+		case b.broken != nil:
+			return out, b.broken
+		case st.sent && c.conn.IsClosed():
+			return out, fmt.Errorf("connection lost: %w", errors.Join(st.failed, out.err))
+		case !st.sent:
+			// Nothing went out, so there is nothing to release or undo.
+			b.pending = b.pending[:mark]
+			if out.ok() || !r.retry(out, st) {
+				return out, nil
+			}
+			continue
+		case out.ok() && st.failed == nil:
+			b.pending = append(b.pending, "RELEASE m")
+			b.locked, b.notified, b.seq = st.locked, st.notified, st.seq
+			return out, nil
+		}
+		if out.ok() {
+			// fn went on after a failed statement; its savepoint cannot commit.
+			out.err = fmt.Errorf("postgres: commit: %w", st.failed)
+		}
+		if abortsTx(st.failed) || abortsTx(out.err) {
+			return out, errors.Join(st.failed, out.err)
+		}
+		b.pending = append(b.pending, "ROLLBACK TO m", "RELEASE m")
+		if !r.retry(out, st) {
+			return out, nil
+		}
+	}
+}
+
+// retry reports whether a failed member runs again: it lost a race for a
+// row, has attempts left, and its caller is still waiting.
+func (r *txReq) retry(out txOutcome, st *txState) bool {
+	return !out.panicked && r.attempts < maxAttempts && r.ctx.Err() == nil && retryable(out.err, st.raced)
+}
+
+// abortsTx reports whether err is a failure that PostgreSQL resolves by
+// aborting one whole transaction: a deadlock or a serialization failure.
+// Rolling back to the member's savepoint would keep the locks of the members
+// before it, which may be part of the same cycle.
+func abortsTx(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == codeDeadlockDetected || pgErr.Code == codeSerializationFailure)
+}
+
+// abort rolls back a batch whose transaction failed while member i ran.
+// Nothing of it is committed, so the members up to i that had succeeded,
+// member i and the members after it (not run yet) run again in a new
+// transaction while they have attempts left; the others up to i get their
+// own error, or the transaction's.
+func (c *committer) abort(b *batchState, batch []*txReq, outs []txOutcome, i int, cause error) (rerun []*txReq) {
+	if b.began && !c.conn.IsClosed() {
+		if err := c.control("ROLLBACK"); err != nil {
+			c.disconnect() // the connection is not in a known state
+		}
+	}
+	for j, r := range batch {
+		switch {
+		case j > i:
+			rerun = append(rerun, r)
+		case j < i && !outs[j].ok():
+			r.done <- outs[j]
+		case r.attempts < maxAttempts && r.ctx.Err() == nil && !outs[j].panicked:
+			rerun = append(rerun, r)
+		case j == i && !outs[j].ok():
+			r.done <- outs[j]
+		default:
+			r.done <- txOutcome{err: fmt.Errorf("postgres: transaction aborted: %w", cause)}
+		}
+	}
+	return rerun
+}
+
+// answer sends every caller its outcome.
+func (c *committer) answer(batch []*txReq, outs []txOutcome) {
+	for i, r := range batch {
+		r.done <- outs[i]
+	}
+}
+
+// call runs fn, turning a panic into an outcome that InTx re-raises in the
+// caller's goroutine.
+func call(t *txn, fn func(tx helpdesk.Tx) error) (out txOutcome) {
+	defer func() {
+		if p := recover(); p != nil {
+			out = txOutcome{panicked: true, panicVal: p}
+		}
+	}()
+	return txOutcome{err: fn(t)}
+}
