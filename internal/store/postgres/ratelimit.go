@@ -12,13 +12,14 @@ import (
 
 // Limiter is the per-key API rate limit kept in the database, so that
 // instances sharing it admit at most the limit in any window between them:
-// an exact sliding log, like ratelimit.Memory, with one row per key holding
-// the admitted timestamps still in the window. The row is locked while a
-// decision is made, so decisions on one key are serialised across every
-// instance while different keys never wait for each other. The table is
-// UNLOGGED and the decisions commit asynchronously: a crash of the database
-// forgets recent admissions, which errs towards admitting, once; nothing
-// else depends on them.
+// an exact sliding log, like ratelimit.Memory, with one row per admitted
+// request still in the window and a small row per key that is locked while
+// a decision is made, so decisions on one key are serialised across every
+// instance while different keys never wait for each other. A decision costs
+// the same however many requests the window holds (migrations/0003). The
+// tables are UNLOGGED and the decisions commit asynchronously: a crash of
+// the database forgets recent admissions, which errs towards admitting,
+// once; nothing else depends on them.
 //
 // Every API request asks for a decision, so one round trip each would be a
 // round trip more per request. Instead the calls coalesce: a call that finds

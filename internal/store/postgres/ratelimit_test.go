@@ -12,32 +12,64 @@ import (
 	"github.com/tixallo/tixallo/internal/store/postgres"
 )
 
-// TestRateLimitManyMatchesOneByOne: a batch decided by
-// tixallo_rate_limit_many gets exactly the answers that tixallo_rate_limit
-// gives the same requests one at a time, in order: keys repeated within a
-// batch, clocks behind the log, requests on and next to a window's edge.
-func TestRateLimitManyMatchesOneByOne(t *testing.T) {
+// logModel is the sliding log that tixallo_rate_limit_many documents, kept
+// in memory: per key, the admitted times (µs) still in the window.
+type logModel struct {
+	window int64
+	limit  int
+	log    map[string][]int64
+}
+
+type answer struct {
+	allowed bool
+	used    int
+	oldest  *int64
+}
+
+func (m *logModel) decide(key string, now int64) answer {
+	l := m.log[key]
+	if len(l) > 0 && l[len(l)-1] > now {
+		now = l[len(l)-1] // a clock behind the log counts as its newest time
+	}
+	for len(l) > 0 && l[0] <= now-m.window {
+		l = l[1:]
+	}
+	a := answer{allowed: len(l) < m.limit}
+	if a.allowed {
+		l = append(l, now)
+	}
+	m.log[key] = l
+	a.used = len(l)
+	if len(l) > 0 {
+		a.oldest = &l[0]
+	}
+	return a
+}
+
+// TestRateLimitManyMatchesModel: batches decided by tixallo_rate_limit_many
+// get exactly the answers of the sliding log decided one request at a time,
+// in order: keys repeated within a batch, clocks behind the log, requests on
+// and next to a window's edge, long gaps that empty the log. The one-request
+// tixallo_rate_limit (which instances of the previous version call) decides
+// on the same log.
+func TestRateLimitManyMatchesModel(t *testing.T) {
 	_, dsn := open(t)
 	c, err := pgx.Connect(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close(t.Context())
-	type answer struct {
-		allowed bool
-		used    int
-		oldest  *int64
-	}
 	r := rand.New(rand.NewPCG(1, 2))
 	const window, limit = 1000, 3
+	model := &logModel{window: window, limit: limit, log: map[string][]int64{}}
 	now := int64(1_000_000)
-	for round := range 200 {
+	for round := range 300 {
 		n := 1 + r.IntN(12)
 		keys := make([]string, n)
 		nows := make([]int64, n)
 		for i := range n {
 			keys[i] = fmt.Sprintf("k%d", r.IntN(3))
-			switch r.IntN(4) {
+			switch r.IntN(5) {
 			case 0: // the same instant
 			case 1: // a clock behind the others
 				nows[i] = now - int64(r.IntN(300))
@@ -46,44 +78,45 @@ func TestRateLimitManyMatchesOneByOne(t *testing.T) {
 				now += int64(r.IntN(window / 2))
 			case 3: // on or next to the edge
 				now += window + int64(r.IntN(3)) - 1
+			case 4:
+				if r.IntN(10) == 0 { // a long gap
+					now += 3 * window
+				}
 			}
 			nows[i] = now
 		}
-		var want []answer
-		for i := range n {
+		var got []answer
+		if n == 1 && r.IntN(2) == 0 {
 			var a answer
 			err := c.QueryRow(t.Context(), `SELECT allowed, used, oldest FROM tixallo_rate_limit($1, $2, $3, $4)`,
-				"one-"+keys[i], nows[i], window, limit).Scan(&a.allowed, &a.used, &a.oldest)
+				keys[0], nows[0], window, limit).Scan(&a.allowed, &a.used, &a.oldest)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want = append(want, a)
-		}
-		many := make([]string, n)
-		for i := range keys {
-			many[i] = "many-" + keys[i]
-		}
-		rows, err := c.Query(t.Context(), `SELECT allowed, used, oldest FROM tixallo_rate_limit_many($1, $2, $3, $4)`,
-			many, nows, window, limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (answer, error) {
-			var a answer
-			err := row.Scan(&a.allowed, &a.used, &a.oldest)
-			return a, err
-		})
-		if err != nil {
-			t.Fatal(err)
+			got = append(got, a)
+		} else {
+			rows, err := c.Query(t.Context(), `SELECT allowed, used, oldest FROM tixallo_rate_limit_many($1, $2, $3, $4)`,
+				keys, nows, window, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (answer, error) {
+				var a answer
+				err := row.Scan(&a.allowed, &a.used, &a.oldest)
+				return a, err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		if len(got) != n {
 			t.Fatalf("round %d: %d answers for %d requests", round, len(got), n)
 		}
 		for i := range n {
-			g, w := got[i], want[i]
+			g, w := got[i], model.decide(keys[i], nows[i])
 			if g.allowed != w.allowed || g.used != w.used || (g.oldest == nil) != (w.oldest == nil) ||
 				(g.oldest != nil && *g.oldest != *w.oldest) {
-				t.Fatalf("round %d, request %d (%s at %d): batched %+v, one by one %+v", round, i, keys[i], nows[i], g, w)
+				t.Fatalf("round %d, request %d (%s at %d): database %+v, model %+v", round, i, keys[i], nows[i], g, w)
 			}
 		}
 	}

@@ -98,12 +98,19 @@ func (r reader) TicketPage(ctx context.Context, workspaceID string, f helpdesk.T
 	defer rows.Close()
 	out := make([]helpdesk.Ticket, 0, min(max(f.Limit, 0), maxPreallocTickets))
 	// One set of destinations for every row; the scan overwrites each field,
-	// the nullable ones included.
+	// the nullable ones included. Rows are decoded from their bytes when
+	// they came in the expected formats (ticket_page_scan.go).
 	var t helpdesk.Ticket
 	dest := []any{&t.ID, &t.Number, &t.Subject, &t.Description, &t.Status, &t.Priority, &t.Source,
 		&t.InboxID, &t.CustomerID, &t.AssigneeID, &t.MergedIntoID, &t.CreatedAt, &t.UpdatedAt}
+	raw := rawTicketPage(rows.FieldDescriptions())
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		if raw {
+			err = decodeTicketPageRow(rows.RawValues(), &t)
+		} else {
+			err = rows.Scan(dest...)
+		}
+		if err != nil {
 			return nil, wrapErr(err, "list tickets")
 		}
 		t.WorkspaceID = workspaceID // the query's own condition
