@@ -43,7 +43,8 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 	}
 
 	return write(ctx, s, func(tx Tx) (*Ticket, error) {
-		inbox, err := s.ticketInbox(ctx, tx, workspaceID, in.InboxID)
+		pre := prefetchTicketReads(ctx, tx, workspaceID, in.InboxID, customerEmail)
+		inbox, err := s.ticketInbox(ctx, tx, workspaceID, in.InboxID, pre)
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +55,7 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 			}
 			assignee = &in.AssigneeID
 		}
-		customer, err := s.findOrCreateCustomer(ctx, tx, workspaceID, customerEmail, customerName)
+		customer, err := s.findOrCreateCustomer(ctx, tx, workspaceID, customerEmail, customerName, pre)
 		if err != nil {
 			return nil, err
 		}
@@ -80,26 +81,75 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 	})
 }
 
-// ticketInbox returns the chosen inbox, or the default when none was chosen.
-func (s *Service) ticketInbox(ctx context.Context, tx Tx, workspaceID, inboxID string) (*Inbox, error) {
-	if inboxID == "" {
-		in, err := tx.DefaultInbox(ctx, workspaceID)
-		if err != nil {
+// TicketCreateReads are the reads CreateTicket makes before it takes a
+// number: the ticket's inbox (the default one when none was chosen) and its
+// customer by email, each with the error its own read would have returned.
+type TicketCreateReads struct {
+	Inbox       *Inbox
+	InboxErr    error
+	Customer    *Customer
+	CustomerErr error
+}
+
+// TicketCreateReader is a Tx that can make CreateTicket's reads in one
+// round trip. The PostgreSQL store has it: there each statement of a
+// transaction is a round trip that the other writers of its group-commit
+// batch wait for.
+type TicketCreateReader interface {
+	TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) TicketCreateReads
+}
+
+// prefetchTicketReads makes CreateTicket's reads at once when tx can, and
+// returns nil when it cannot (the reads are then made one by one).
+func prefetchTicketReads(ctx context.Context, tx Tx, workspaceID, inboxID, customerEmail string) *TicketCreateReads {
+	if et, ok := tx.(eventTx); ok {
+		tx = et.Tx
+	}
+	r, ok := tx.(TicketCreateReader)
+	if !ok {
+		return nil
+	}
+	reads := r.TicketCreateReads(ctx, workspaceID, inboxID, customerEmail)
+	return &reads
+}
+
+// ticketInbox returns the chosen inbox, or the default when none was chosen;
+// from pre when the reads were made already.
+func (s *Service) ticketInbox(ctx context.Context, tx Tx, workspaceID, inboxID string, pre *TicketCreateReads) (*Inbox, error) {
+	var (
+		in  *Inbox
+		err error
+	)
+	switch {
+	case pre != nil:
+		in, err = pre.Inbox, pre.InboxErr
+	case inboxID == "":
+		in, err = tx.DefaultInbox(ctx, workspaceID)
+	default:
+		in, err = tx.Inbox(ctx, workspaceID, inboxID)
+	}
+	if err != nil {
+		if inboxID == "" {
 			return nil, fmt.Errorf("default inbox: %w", err)
 		}
-		return in, nil
-	}
-	in, err := tx.Inbox(ctx, workspaceID, inboxID)
-	if err != nil {
 		return nil, fieldNotFound(err, "inbox_id", "No such inbox")
 	}
 	return in, nil
 }
 
 // findOrCreateCustomer returns the workspace's customer with this normalised
-// email, creating it (and firing customer.created) when there is none.
-func (s *Service) findOrCreateCustomer(ctx context.Context, tx Tx, workspaceID, email string, name *string) (*Customer, error) {
-	c, err := tx.CustomerByEmail(ctx, workspaceID, email)
+// email, creating it (and firing customer.created) when there is none. pre,
+// when not nil, holds the look-up already made.
+func (s *Service) findOrCreateCustomer(ctx context.Context, tx Tx, workspaceID, email string, name *string, pre *TicketCreateReads) (*Customer, error) {
+	var (
+		c   *Customer
+		err error
+	)
+	if pre != nil {
+		c, err = pre.Customer, pre.CustomerErr
+	} else {
+		c, err = tx.CustomerByEmail(ctx, workspaceID, email)
+	}
 	if err == nil {
 		return c, nil
 	}

@@ -89,9 +89,23 @@ type batchState struct {
 	locked   map[string]bool
 	notified bool
 	seq      map[string]int64
+	// seqStored is the ticket_seq each workspace's row holds in the
+	// transaction; commit writes seq where it differs.
+	seqStored map[string]int64
 	// broken is a control statement's failure: the transaction's state is
 	// unknown, so it is rolled back and its members run again.
 	broken error
+}
+
+// keep makes what a member that succeeded leaves the batch's.
+func (b *batchState) keep(st *txState) {
+	b.locked, b.notified, b.seq = st.locked, st.notified, st.seq
+	for ws, n := range st.stored {
+		if b.seqStored == nil {
+			b.seqStored = map[string]int64{}
+		}
+		b.seqStored[ws] = n
+	}
 }
 
 // txReq is one InTx call waiting for the committer.
@@ -260,7 +274,7 @@ func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
 		c.answer(batch, outs)
 		return nil
 	}
-	err := c.control(append(b.pending, "COMMIT")...)
+	err := c.commit(b)
 	if err == nil {
 		c.answer(batch, outs)
 		return nil
@@ -294,6 +308,24 @@ func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
 	return rerun
 }
 
+// commit sends the batch's pending control statements, the ticket numbers
+// its members counted on (see NextTicketNumber), and COMMIT, in one round
+// trip.
+func (c *committer) commit(b *batchState) error {
+	batch := &pgx.Batch{}
+	for _, sql := range b.pending {
+		batch.Queue(sql)
+	}
+	for ws, n := range b.seq {
+		if n != b.seqStored[ws] {
+			batch.Queue(setWorkspace, ws)
+			batch.Queue(`UPDATE workspaces SET ticket_seq = $2 WHERE id = $1`, ws, n)
+		}
+	}
+	batch.Queue("COMMIT")
+	return c.conn.SendBatch(context.Background(), batch).Close()
+}
+
 // runMember runs one caller's fn in a savepoint of the batch's transaction,
 // again while it lost a race and has attempts left. fatal reports a failure
 // of the whole transaction, which the caller must abort.
@@ -322,15 +354,20 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 		case st.sent && c.conn.IsClosed():
 			return out, fmt.Errorf("connection lost: %w", errors.Join(st.failed, out.err))
 		case !st.sent:
-			// Nothing went out, so there is nothing to release or undo.
+			// Nothing went out, so there is nothing to release or undo; a
+			// ticket number counted on is still the member's.
 			b.pending = b.pending[:mark]
-			if out.ok() || !r.retry(out, st) {
+			if out.ok() {
+				b.keep(st)
+				return out, nil
+			}
+			if !r.retry(out, st) {
 				return out, nil
 			}
 			continue
 		case out.ok() && st.failed == nil:
 			b.pending = append(b.pending, "RELEASE m")
-			b.locked, b.notified, b.seq = st.locked, st.notified, st.seq
+			b.keep(st)
 			return out, nil
 		}
 		if out.ok() {

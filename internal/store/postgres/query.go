@@ -54,8 +54,9 @@ type txState struct {
 	// deferred are the member's writes waiting for its next statement.
 	deferred []deferredWrite
 	// seq holds, for each workspace whose row the batch holds locked, its
-	// ticket_seq as this member's writes leave it.
-	seq map[string]int64
+	// ticket counter as the members so far leave it; stored, the value a
+	// statement of this member wrote into the row (see NextTicketNumber).
+	seq, stored map[string]int64
 	// failed is the first error a statement of the member got from the
 	// database, or a deferred write's failure: the member cannot commit even
 	// if fn swallowed the error.
