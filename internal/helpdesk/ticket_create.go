@@ -101,16 +101,23 @@ type TicketCreateReader interface {
 
 // prefetchTicketReads makes CreateTicket's reads at once when tx can, and
 // returns nil when it cannot (the reads are then made one by one).
+// Wrappers of a Tx (the service's eventTx, a store's own) are looked
+// through: those of other packages by an Unwrap method.
 func prefetchTicketReads(ctx context.Context, tx Tx, workspaceID, inboxID, customerEmail string) *TicketCreateReads {
-	if et, ok := tx.(eventTx); ok {
-		tx = et.Tx
+	for {
+		if r, ok := tx.(TicketCreateReader); ok {
+			reads := r.TicketCreateReads(ctx, workspaceID, inboxID, customerEmail)
+			return &reads
+		}
+		switch w := tx.(type) {
+		case eventTx:
+			tx = w.Tx
+		case interface{ Unwrap() Tx }:
+			tx = w.Unwrap()
+		default:
+			return nil
+		}
 	}
-	r, ok := tx.(TicketCreateReader)
-	if !ok {
-		return nil
-	}
-	reads := r.TicketCreateReads(ctx, workspaceID, inboxID, customerEmail)
-	return &reads
 }
 
 // ticketInbox returns the chosen inbox, or the default when none was chosen;
