@@ -152,33 +152,21 @@ func (l *Limiter) decide(ctx context.Context, batch []*limitCall) error {
 	for i, c := range batch {
 		keys[i], nows[i] = c.key, c.now.UnixMicro()
 	}
-	rows, err := l.s.pool.Query(ctx, `SELECT allowed, used, oldest FROM tixallo_rate_limit_many($1, $2, $3, $4)`,
-		keys, nows, l.window.Microseconds(), l.limit)
+	var (
+		allowed []bool
+		used    []int32
+		oldest  []*int64
+	)
+	err := l.s.pool.QueryRow(ctx, `SELECT allowed, used, oldest FROM tixallo_rate_limit_many($1, $2, $3, $4)`,
+		keys, nows, l.window.Microseconds(), l.limit).Scan(&allowed, &used, &oldest)
 	if err != nil {
 		return fmt.Errorf("postgres: rate limit: %w", err)
 	}
-	defer rows.Close()
-	i := 0
-	for rows.Next() {
-		var (
-			allowed bool
-			used    int
-			oldest  *int64
-		)
-		if err := rows.Scan(&allowed, &used, &oldest); err != nil {
-			return fmt.Errorf("postgres: rate limit: %w", err)
-		}
-		if i == len(batch) {
-			return fmt.Errorf("postgres: rate limit: more decisions than the %d requests", len(batch))
-		}
-		batch[i].d = l.decision(batch[i].now, allowed, used, oldest)
-		i++
+	if len(allowed) != len(batch) || len(used) != len(batch) || len(oldest) != len(batch) {
+		return fmt.Errorf("postgres: rate limit: %d decisions for %d requests", len(allowed), len(batch))
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres: rate limit: %w", err)
-	}
-	if i != len(batch) {
-		return fmt.Errorf("postgres: rate limit: %d decisions for %d requests", i, len(batch))
+	for i, c := range batch {
+		c.d = l.decision(c.now, allowed[i], int(used[i]), oldest[i])
 	}
 	return nil
 }

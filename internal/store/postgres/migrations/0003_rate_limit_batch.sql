@@ -47,18 +47,15 @@ CREATE UNLOGGED TABLE rate_limit_hits (
 -- Requests for one key are decided in the arrays' order. Key rows are locked
 -- in key order, so batches of several instances that share keys queue behind
 -- each other and never deadlock; the lock makes the limit exact across
--- instances. One row is returned per request, in the arrays' order: whether
--- it was admitted, how many admitted requests the window then holds, and the
--- oldest of them (NULL when none).
-CREATE FUNCTION tixallo_rate_limit_many(p_keys text[], p_nows bigint[], p_window bigint, p_limit integer)
-    RETURNS TABLE (allowed boolean, used integer, oldest bigint)
+-- instances. The answers are three arrays in the requests' order: whether
+-- each was admitted, how many admitted requests the window then held, and
+-- the oldest of them (NULL when none).
+CREATE FUNCTION tixallo_rate_limit_many(p_keys text[], p_nows bigint[], p_window bigint, p_limit integer,
+        OUT allowed boolean[], OUT used integer[], OUT oldest bigint[])
     LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
     AS $$
 DECLARE
     v_count integer := cardinality(p_keys);
-    v_ok boolean[] := array_fill(false, ARRAY[v_count]);
-    v_used integer[] := array_fill(0, ARRAY[v_count]);
-    v_oldest bigint[] := array_fill(NULL::bigint, ARRAY[v_count]);
     v_key text;
     v_idx integer[];
     v_head bigint;
@@ -68,11 +65,14 @@ DECLARE
     v_t bigint;
     i integer;
 BEGIN
-    IF v_count IS NULL OR v_count = 0 THEN
-        RETURN;
-    END IF;
     IF cardinality(p_nows) IS DISTINCT FROM v_count THEN
         RAISE EXCEPTION 'tixallo_rate_limit_many: % keys but % times', v_count, cardinality(p_nows);
+    END IF;
+    allowed := '{}';
+    used := '{}';
+    oldest := '{}';
+    IF v_count = 0 THEN
+        RETURN;
     END IF;
     -- A lost admission after a crash is harmless; waiting for the disk is not.
     PERFORM set_config('synchronous_commit', 'off', true);
@@ -103,8 +103,8 @@ BEGIN
                 v_head := v_head + 1;
                 SELECT h.t INTO v_old FROM rate_limit_hits h WHERE h.key = v_key AND h.seq = v_head;
             END LOOP;
-            v_ok[i] := v_tail - v_head < p_limit;
-            IF v_ok[i] THEN
+            allowed[i] := v_tail - v_head < p_limit;
+            IF allowed[i] THEN
                 INSERT INTO rate_limit_hits (key, seq, t) VALUES (v_key, v_tail, v_t);
                 IF v_tail = v_head THEN
                     v_old := v_t;
@@ -112,13 +112,12 @@ BEGIN
                 v_tail := v_tail + 1;
                 v_new := v_t;
             END IF;
-            v_used[i] := v_tail - v_head;
-            v_oldest[i] := CASE WHEN v_tail > v_head THEN v_old END;
+            used[i] := v_tail - v_head;
+            oldest[i] := CASE WHEN v_tail > v_head THEN v_old END;
         END LOOP;
         UPDATE rate_limit_keys SET head = v_head, tail = v_tail, oldest = v_old, newest = v_new
             WHERE key = v_key;
     END LOOP;
-    RETURN QUERY SELECT v_ok[j], v_used[j], v_oldest[j] FROM generate_series(1, v_count) AS j ORDER BY j;
 END
 $$;
 
@@ -128,7 +127,8 @@ $$;
 CREATE OR REPLACE FUNCTION tixallo_rate_limit(p_key text, p_now bigint, p_window bigint, p_limit integer,
         OUT allowed boolean, OUT used integer, OUT oldest bigint)
     LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT
-    AS $$ SELECT * FROM tixallo_rate_limit_many(ARRAY[p_key], ARRAY[p_now], p_window, p_limit) $$;
+    AS $$ SELECT m.allowed[1], m.used[1], m.oldest[1]
+          FROM tixallo_rate_limit_many(ARRAY[p_key], ARRAY[p_now], p_window, p_limit) m $$;
 
 DROP TABLE rate_limit_logs;
 
