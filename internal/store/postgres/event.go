@@ -2,7 +2,11 @@ package postgres
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
@@ -17,50 +21,88 @@ import (
 // NextTicketNumber's UPDATE takes too) and only then takes its seq. Every
 // other event writer of the workspace waits on that lock until this one
 // commits, so within a workspace — which is how the feed is paged — seq
-// order is commit order. The lock (unless the batch's transaction holds it
-// already), the insert and the wake-up go in one round trip, in that order.
+// order is commit order.
+//
+// Holding the lock, the transaction takes a block of seqs at once (see
+// reserveSeqs) and numbers its events from it: the seq is known without a
+// round trip, so the insert is deferred like the ticket's and goes out with
+// the next statement. A block serves the workspaces whose lock was held
+// when it was taken; an event of another workspace locks it and takes a
+// new block (higher, so a transaction's events still rise in the order it
+// writes them). Seqs left unused are gaps, which paging by seq never minds.
 func (t *txn) CreateEvent(ctx context.Context, e *helpdesk.Event) error {
-	lock := !t.tx.locked[e.WorkspaceID]
-	notify := !t.tx.notified
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(t.tx.seqs) == 0 || !t.tx.seqsCover[e.WorkspaceID] {
+		if err := t.reserveSeqs(ctx, e.WorkspaceID); err != nil {
+			return err
+		}
+	}
+	e.Seq, t.tx.seqs = t.tx.seqs[0], t.tx.seqs[1:]
+	what := "create event " + e.Type
+	if err := t.insertLater(ctx, e.WorkspaceID, what,
+		`INSERT INTO events (seq, id, workspace_id, type, payload, created_at) OVERRIDING SYSTEM VALUE
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.Seq, e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), e.CreatedAt); err != nil {
+		return err
+	}
+	if !t.tx.notified {
+		err := t.deferWrite(ctx, "", "notify webhook dispatchers", notifyWorkSQL, nil,
+			func(pgconn.CommandTag) error { return nil })
+		if err != nil {
+			return err
+		}
+		t.tx.notified = true
+	}
+	return nil
+}
+
+// seqBlock is how many event seqs a transaction takes at once per
+// workspace: about what one group-commit batch writes.
+const seqBlock = 64
+
+// reserveSeqs takes the workspace's row lock, unless the transaction holds
+// it already, and then a block of seqs, in one round trip. The block serves
+// every workspace locked by then.
+func (t *txn) reserveSeqs(ctx context.Context, workspaceID string) error {
+	lock := !t.tx.locked[workspaceID]
 	var stmts []stmt
 	if lock {
-		stmts = append(stmts, stmt{lockWorkspace, []any{e.WorkspaceID}})
+		stmts = append(stmts, stmt{lockWorkspace, []any{workspaceID}})
 	}
-	stmts = append(stmts, stmt{`INSERT INTO events (id, workspace_id, type, payload, created_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING seq`,
-		[]any{e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), e.CreatedAt}})
-	if notify {
-		stmts = append(stmts, stmt{notifyWorkSQL, nil})
-	}
-	br, err := t.pipeline(ctx, e.WorkspaceID, stmts...)
+	stmts = append(stmts, stmt{`SELECT array_agg(nextval(q.s))
+		FROM generate_series(1, $1) AS i, (SELECT pg_get_serial_sequence('events', 'seq')) AS q(s)`, []any{seqBlock}})
+	br, err := t.pipeline(ctx, workspaceID, stmts...)
 	if err != nil {
-		return wrapErr(err, "create event %s", e.Type)
+		return wrapErr(err, "lock workspace %s", workspaceID)
 	}
 	defer br.Close()
 	if lock {
 		var one int
 		if err := t.note(br.QueryRow().Scan(&one)); err != nil {
-			return wrapErr(err, "lock workspace %s", e.WorkspaceID)
+			return wrapErr(err, "lock workspace %s", workspaceID)
 		}
-		t.tx.lock(e.WorkspaceID)
+		t.tx.lock(workspaceID)
 	}
-	if err := t.note(br.QueryRow().Scan(&e.Seq)); err != nil {
-		return wrapConflict(t, err, "create event %s", e.Type)
+	var seqs []int64
+	if err := t.note(br.QueryRow().Scan(&seqs)); err != nil {
+		return wrapErr(err, "event seqs of workspace %s", workspaceID)
 	}
-	if notify {
-		if _, err := br.Exec(); err != nil {
-			return wrapErr(t.note(err), "notify webhook dispatchers")
-		}
-		t.tx.notified = true
+	if err := t.note(br.Close()); err != nil {
+		return wrapErr(err, "event seqs of workspace %s", workspaceID)
 	}
-	return t.note(br.Close())
+	slices.Sort(seqs) // one session's nextval calls rise; the aggregate need not keep their order
+	t.tx.seqs = seqs
+	t.tx.seqsCover = maps.Clone(t.tx.locked)
+	return nil
 }
 
 // lockWorkspace takes a workspace's row lock until the transaction ends.
 const lockWorkspace = `SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE`
 
-// notifyWorkSQL is notifyWork's statement (notify.go), sent here in the
-// event's round trip.
+// notifyWorkSQL is notifyWork's statement (notify.go), sent here with the
+// event's insert.
 const notifyWorkSQL = `SELECT pg_notify('` + wakeChannel + `', '')`
 
 // wrapConflict is wrapErr for an INSERT … ON CONFLICT DO NOTHING RETURNING:

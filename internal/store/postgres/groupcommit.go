@@ -86,9 +86,11 @@ type batchState struct {
 	began bool
 	// locked, notified and seq are txState's, for the members that
 	// succeeded.
-	locked   map[string]bool
-	notified bool
-	seq      map[string]int64
+	locked    map[string]bool
+	notified  bool
+	seq       map[string]int64
+	seqs      []int64
+	seqsCover map[string]bool
 	// seqStored is the ticket_seq each workspace's row holds in the
 	// transaction; commit writes seq where it differs.
 	seqStored map[string]int64
@@ -100,6 +102,7 @@ type batchState struct {
 // keep makes what a member that succeeded leaves the batch's.
 func (b *batchState) keep(st *txState) {
 	b.locked, b.notified, b.seq = st.locked, st.notified, st.seq
+	b.seqs, b.seqsCover = st.seqs, st.seqsCover
 	for ws, n := range st.stored {
 		if b.seqStored == nil {
 			b.seqStored = map[string]int64{}
@@ -339,7 +342,8 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 		c.counted() // the member's BEGIN: its SAVEPOINT
 		mark := len(b.pending)
 		b.pending = append(b.pending, "SAVEPOINT m")
-		st := &txState{batch: b, locked: maps.Clone(b.locked), notified: b.notified, seq: maps.Clone(b.seq)}
+		st := &txState{batch: b, locked: maps.Clone(b.locked), notified: b.notified,
+			seq: maps.Clone(b.seq), seqs: b.seqs, seqsCover: b.seqsCover}
 		t := &txn{reader{db: c.conn, onQuery: c.onQuery, tx: st}}
 		out = call(t, r.fn)
 		if out.ok() {
@@ -353,6 +357,8 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 			return out, b.broken
 		case st.sent && c.conn.IsClosed():
 			return out, fmt.Errorf("connection lost: %w", errors.Join(st.failed, out.err))
+		case !out.ok() && abortsTx(out.err):
+			return out, out.err
 		case !st.sent:
 			// Nothing went out, so there is nothing to release or undo; a
 			// ticket number counted on is still the member's.

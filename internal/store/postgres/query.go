@@ -57,6 +57,10 @@ type txState struct {
 	// ticket counter as the members so far leave it; stored, the value a
 	// statement of this member wrote into the row (see NextTicketNumber).
 	seq, stored map[string]int64
+	// seqs are event seqs taken and not used yet, for the workspaces in
+	// seqsCover, whose locks were held when they were taken (CreateEvent).
+	seqs      []int64
+	seqsCover map[string]bool
 	// failed is the first error a statement of the member got from the
 	// database, or a deferred write's failure: the member cannot commit even
 	// if fn swallowed the error.
