@@ -71,8 +71,10 @@ func (t *txn) reserveSeqs(ctx context.Context, workspaceID string) error {
 	if lock {
 		stmts = append(stmts, stmt{lockWorkspace, []any{workspaceID}})
 	}
-	stmts = append(stmts, stmt{`SELECT array_agg(nextval(q.s))
-		FROM generate_series(1, $1) AS i, (SELECT pg_get_serial_sequence('events', 'seq')) AS q(s)`, []any{seqBlock}})
+	// events_seq_seq is the sequence behind events.seq (0001_init.sql); as
+	// a literal it is looked up once per statement, not once per value.
+	stmts = append(stmts, stmt{`SELECT array_agg(nextval('events_seq_seq')) FROM generate_series(1, $1)`,
+		[]any{seqBlock}})
 	br, err := t.pipeline(ctx, workspaceID, stmts...)
 	if err != nil {
 		return wrapErr(err, "lock workspace %s", workspaceID)
