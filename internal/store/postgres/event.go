@@ -71,10 +71,7 @@ func (t *txn) reserveSeqs(ctx context.Context, workspaceID string) error {
 	if lock {
 		stmts = append(stmts, stmt{lockWorkspace, []any{workspaceID}})
 	}
-	// events_seq_seq is the sequence behind events.seq (0001_init.sql); as
-	// a literal it is looked up once per statement, not once per value.
-	stmts = append(stmts, stmt{`SELECT array_agg(nextval('events_seq_seq')) FROM generate_series(1, $1)`,
-		[]any{seqBlock}})
+	stmts = append(stmts, reserveSeqsStmt)
 	br, err := t.pipeline(ctx, workspaceID, stmts...)
 	if err != nil {
 		return wrapErr(err, "lock workspace %s", workspaceID)
@@ -94,10 +91,22 @@ func (t *txn) reserveSeqs(ctx context.Context, workspaceID string) error {
 	if err := t.note(br.Close()); err != nil {
 		return wrapErr(err, "event seqs of workspace %s", workspaceID)
 	}
-	slices.Sort(seqs) // one session's nextval calls rise; the aggregate need not keep their order
-	t.tx.seqs = seqs
-	t.tx.seqsCover = maps.Clone(t.tx.locked)
+	t.tx.useSeqs(seqs)
 	return nil
+}
+
+// reserveSeqsStmt takes a block of event seqs. events_seq_seq is the
+// sequence behind events.seq (0001_init.sql); as a literal it is looked up
+// once per statement, not once per value.
+var reserveSeqsStmt = stmt{`SELECT array_agg(nextval('events_seq_seq')) FROM generate_series(1, $1)`,
+	[]any{seqBlock}}
+
+// useSeqs makes seqs, just taken, the block the transaction's events are
+// numbered from; it serves the workspaces locked by now.
+func (s *txState) useSeqs(seqs []int64) {
+	slices.Sort(seqs) // one session's nextval calls rise; the aggregate need not keep their order
+	s.seqs = seqs
+	s.seqsCover = maps.Clone(s.locked)
 }
 
 // lockWorkspace takes a workspace's row lock until the transaction ends.

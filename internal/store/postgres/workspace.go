@@ -65,11 +65,30 @@ func (t *txn) NextTicketNumber(ctx context.Context, workspaceID string) (int64, 
 		t.tx.seq[workspaceID] = n + 1
 		return n + 1, nil
 	}
-	var n int64
-	err := t.queryRow(ctx, workspaceID,
-		`UPDATE workspaces SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq`,
-		workspaceID).Scan(&n)
+	// The ticket's event will want seqs, which must be taken under this
+	// lock: take them in the same round trip.
+	reserve := len(t.tx.seqs) == 0 || !t.tx.seqsCover[workspaceID]
+	stmts := []stmt{{`UPDATE workspaces SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq`,
+		[]any{workspaceID}}}
+	if reserve {
+		stmts = append(stmts, reserveSeqsStmt)
+	}
+	br, err := t.pipeline(ctx, workspaceID, stmts...)
 	if err != nil {
+		return 0, wrapErr(err, "next ticket number of workspace %s", workspaceID)
+	}
+	defer br.Close()
+	var n int64
+	if err := t.note(br.QueryRow().Scan(&n)); err != nil {
+		return 0, wrapErr(err, "next ticket number of workspace %s", workspaceID)
+	}
+	var seqs []int64
+	if reserve {
+		if err := t.note(br.QueryRow().Scan(&seqs)); err != nil {
+			return 0, wrapErr(err, "event seqs of workspace %s", workspaceID)
+		}
+	}
+	if err := t.note(br.Close()); err != nil {
 		return 0, wrapErr(err, "next ticket number of workspace %s", workspaceID)
 	}
 	t.tx.lock(workspaceID) // CreateEvent need not lock it again
@@ -80,5 +99,8 @@ func (t *txn) NextTicketNumber(ctx context.Context, workspaceID string) (int64, 
 		t.tx.stored = map[string]int64{}
 	}
 	t.tx.seq[workspaceID], t.tx.stored[workspaceID] = n, n
+	if reserve {
+		t.tx.useSeqs(seqs)
+	}
 	return n, nil
 }
