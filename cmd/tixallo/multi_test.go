@@ -177,8 +177,8 @@ func TestMultiInstanceRateLimit(t *testing.T) {
 }
 
 // TestMultiInstanceRevocation: a key revoked by one process is refused by
-// every instance within a second (there is no key cache: the very next
-// request is refused).
+// every instance within a second (each instance's key cache is dropped by
+// the revocation's NOTIFY, with a 1 s expiry behind it).
 func TestMultiInstanceRevocation(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, 3)

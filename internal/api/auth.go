@@ -92,7 +92,10 @@ func (a *API) gate(write bool, h handler) http.HandlerFunc {
 // (sqlite.Options.APIKeyCacheTTL, at most 1 s), which it clears when a
 // transaction that wrote api_keys commits, so a revocation made through this
 // process counts on the very next request and one made by the CLI in another
-// process within the TTL, as SPEC §2 requires.
+// process within the TTL, as SPEC §2 requires. The PostgreSQL store's cache
+// (postgres.WithKeyCache) is also dropped entry by entry by the NOTIFY each
+// revocation sends, so every instance sees it within milliseconds, and is
+// bypassed while that notification channel is down.
 func (a *API) authenticate(r *http.Request, ip string, now time.Time) (*helpdesk.APIKey, error) {
 	key, keyID, ok := apikey.FromHeader(r.Header)
 	if !ok {
