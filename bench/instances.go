@@ -94,3 +94,20 @@ func postgresInfo(ctx context.Context, dsn string) (desc string, size int64, err
 		strings.TrimSpace(version), syncCommit, fsync, buffers)
 	return desc, size, nil
 }
+
+// analyzePostgres gathers fresh planner statistics after the seed, as an
+// operator's autovacuum would soon after a bulk load. Without them the
+// planner can pick a wrong index for the first minutes (a customer read by id
+// through customers_company, scanning thousands of rows) and the figures then
+// depend on when autovacuum happened to run.
+func analyzePostgres(ctx context.Context, dsn string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL to analyze: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze after seeding: %w", err)
+	}
+	return nil
+}
