@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
 
@@ -41,16 +39,14 @@ func (t *txn) CreateEvent(ctx context.Context, e *helpdesk.Event) error {
 	}
 	e.Seq, t.tx.seqs = t.tx.seqs[0], t.tx.seqs[1:]
 	what := "create event " + e.Type
-	if err := t.insertLater(ctx, e.WorkspaceID, what,
+	if err := t.deferWrite(ctx, e.WorkspaceID, what,
 		`INSERT INTO events (seq, id, workspace_id, type, payload, created_at) OVERRIDING SYSTEM VALUE
 		VALUES ($1, $2, $3, $4, $5, $6)`,
 		e.Seq, e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), e.CreatedAt); err != nil {
 		return err
 	}
 	if !t.tx.notified {
-		err := t.deferWrite(ctx, "", "notify webhook dispatchers", notifyWorkSQL, nil,
-			func(pgconn.CommandTag) error { return nil })
-		if err != nil {
+		if err := t.deferWrite(ctx, "", "notify webhook dispatchers", notifyWorkSQL); err != nil {
 			return err
 		}
 		t.tx.notified = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -80,8 +81,8 @@ var errClosed = errors.New("postgres: store is closed")
 
 // batchState is what the batch's transaction holds for its members.
 type batchState struct {
-	// pending are control statements to send ahead of the next statement.
-	pending []string
+	// pending go out ahead of the next statement (see pendingItem).
+	pending []pendingItem
 	// began is set once BEGIN has been sent.
 	began bool
 	// locked, notified and seq are txState's, for the members that
@@ -116,6 +117,7 @@ type txReq struct {
 	ctx      context.Context
 	fn       func(tx helpdesk.Tx) error
 	attempts int            // runs of fn so far
+	eager    bool           // its writes go out before it returns (see runMember)
 	done     chan txOutcome // buffered: the committer never waits for the caller
 }
 
@@ -262,7 +264,7 @@ func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
 		}
 		c.conn = conn
 	}
-	b := &batchState{pending: []string{"BEGIN"}}
+	b := &batchState{pending: []pendingItem{{sql: "BEGIN"}}}
 	outs := make([]txOutcome, len(batch))
 	for i, r := range batch {
 		out, fatal := c.runMember(b, r)
@@ -272,12 +274,16 @@ func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
 		}
 	}
 	c.batches.Add(1)
-	if !b.began {
-		// No member sent a statement: there is no transaction to commit.
+	if !b.began && !slices.ContainsFunc(b.pending, func(p pendingItem) bool { return p.write != nil }) {
+		// No member wrote anything: there is no transaction to commit.
 		c.answer(batch, outs)
 		return nil
 	}
 	err := c.commit(b)
+	var tail *tailFailure
+	if errors.As(err, &tail) {
+		return c.abort(b, batch, outs, len(batch)-1, err)
+	}
 	if err == nil {
 		c.answer(batch, outs)
 		return nil
@@ -311,22 +317,54 @@ func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
 	return rerun
 }
 
-// commit sends the batch's pending control statements, the ticket numbers
-// its members counted on (see NextTicketNumber), and COMMIT, in one round
-// trip.
+// commit sends the batch's pending items, the ticket numbers its members
+// counted on (see NextTicketNumber), and COMMIT, in one round trip. A
+// returned member's write that fails there is a *tailFailure.
 func (c *committer) commit(b *batchState) error {
 	batch := &pgx.Batch{}
-	for _, sql := range b.pending {
-		batch.Queue(sql)
+	cur := ""
+	setting := func(ws string) bool {
+		if ws == "" || ws == cur {
+			return false
+		}
+		batch.Queue(setWorkspace, ws)
+		cur = ws
+		return true
+	}
+	sets := make([]bool, len(b.pending))
+	for i, p := range b.pending {
+		if p.write == nil {
+			batch.Queue(p.sql)
+			continue
+		}
+		sets[i] = setting(p.write.ws)
+		batch.Queue(p.write.stmt.sql, p.write.stmt.args...)
 	}
 	for ws, n := range b.seq {
 		if n != b.seqStored[ws] {
-			batch.Queue(setWorkspace, ws)
+			setting(ws)
 			batch.Queue(`UPDATE workspaces SET ticket_seq = $2 WHERE id = $1`, ws, n)
 		}
 	}
 	batch.Queue("COMMIT")
-	return c.conn.SendBatch(context.Background(), batch).Close()
+	br := c.conn.SendBatch(context.Background(), batch)
+	defer br.Close()
+	for i, p := range b.pending {
+		var err error
+		if sets[i] {
+			_, err = br.Exec()
+		}
+		if err == nil {
+			_, err = br.Exec()
+		}
+		if err != nil && p.write != nil {
+			return &tailFailure{owner: p.owner, err: p.write.fail(err)}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return br.Close()
 }
 
 // runMember runs one caller's fn in a savepoint of the batch's transaction,
@@ -341,15 +379,21 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 		c.calls.Add(1)
 		c.counted() // the member's BEGIN: its SAVEPOINT
 		mark := len(b.pending)
-		b.pending = append(b.pending, "SAVEPOINT m")
+		b.pending = append(b.pending, pendingItem{sql: "SAVEPOINT m"})
 		st := &txState{batch: b, locked: maps.Clone(b.locked), notified: b.notified,
 			seq: maps.Clone(b.seq), seqs: b.seqs, seqsCover: b.seqsCover}
 		t := &txn{reader{db: c.conn, onQuery: c.onQuery, tx: st}}
 		out = call(t, r.fn)
-		if out.ok() {
-			_ = t.flush() // a failure is st.failed
-		} else {
+		// The member's last writes go out with the next member's first
+		// statement (or the COMMIT), ahead of its RELEASE: a round trip
+		// less per member. Should one fail, the batch is run again, and
+		// this member then sends its writes before it returns (eager).
+		tail := out.ok() && st.failed == nil && len(st.deferred) > 0 && !r.eager
+		switch {
+		case !out.ok():
 			st.deferred = nil
+		case !tail:
+			_ = t.flush() // a failure is st.failed
 		}
 		c.counted() // the member's COMMIT or ROLLBACK: its RELEASE or ROLLBACK TO
 		switch {
@@ -359,6 +403,13 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 			return out, fmt.Errorf("connection lost: %w", errors.Join(st.failed, out.err))
 		case !out.ok() && abortsTx(out.err):
 			return out, out.err
+		case tail:
+			for i := range st.deferred {
+				b.pending = append(b.pending, pendingItem{write: &st.deferred[i], owner: r})
+			}
+			b.pending = append(b.pending, pendingItem{sql: "RELEASE m"})
+			b.keep(st)
+			return out, nil
 		case !st.sent:
 			// Nothing went out, so there is nothing to release or undo; a
 			// ticket number counted on is still the member's.
@@ -372,7 +423,7 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 			}
 			continue
 		case out.ok() && st.failed == nil:
-			b.pending = append(b.pending, "RELEASE m")
+			b.pending = append(b.pending, pendingItem{sql: "RELEASE m"})
 			b.keep(st)
 			return out, nil
 		}
@@ -383,7 +434,12 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 		if abortsTx(st.failed) || abortsTx(out.err) {
 			return out, errors.Join(st.failed, out.err)
 		}
-		b.pending = append(b.pending, "ROLLBACK TO m", "RELEASE m")
+		// Undo the member now, in a round trip of its own (failures are
+		// rare): its savepoint may be aborted, and in an aborted
+		// transaction pgx could not prepare the next member's statements.
+		if err := c.control("ROLLBACK TO m", "RELEASE m"); err != nil {
+			return out, fmt.Errorf("roll back to savepoint: %w", err)
+		}
 		if !r.retry(out, st) {
 			return out, nil
 		}
@@ -411,9 +467,20 @@ func abortsTx(err error) bool {
 // transaction while they have attempts left; the others up to i get their
 // own error, or the transaction's.
 func (c *committer) abort(b *batchState, batch []*txReq, outs []txOutcome, i int, cause error) (rerun []*txReq) {
-	if b.began && !c.conn.IsClosed() {
+	if (b.began || len(b.pending) > 0) && !c.conn.IsClosed() {
 		if err := c.control("ROLLBACK"); err != nil {
 			c.disconnect() // the connection is not in a known state
+		}
+	}
+	var tail *tailFailure
+	if errors.As(cause, &tail) {
+		// Only the member whose write failed is to blame: it runs again
+		// sending its writes itself; the others' runs are not counted.
+		tail.owner.eager = true
+		for j, r := range batch[:i+1] {
+			if r != tail.owner && (outs[j].ok() || j == i) {
+				r.attempts--
+			}
 		}
 	}
 	for j, r := range batch {

@@ -28,7 +28,7 @@ func (r reader) Messages(ctx context.Context, workspaceID, ticketID string, incl
 // CreateMessage's insert is deferred (txn.deferWrite): it goes out with the
 // transaction's next statement, typically the ticket's update.
 func (t *txn) CreateMessage(ctx context.Context, m *helpdesk.Message) error {
-	return t.insertLater(ctx, m.WorkspaceID, "create message",
+	return t.deferWrite(ctx, m.WorkspaceID, "create message",
 		`INSERT INTO messages (`+messageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		m.ID, m.WorkspaceID, m.TicketID, m.AuthorType, m.AuthorName, m.AuthorID, m.Body, m.Source, m.Internal,
 		m.CreatedAt)

@@ -141,114 +141,160 @@ type stmt struct {
 }
 
 // deferredWrite is a write whose outcome its caller does not need before
-// its next statement: it goes out in that statement's round trip, or when
-// fn returns (see txn.deferWrite).
+// its next statement: it goes out in that statement's round trip, or after
+// fn has returned (see txn.deferWrite).
 type deferredWrite struct {
-	ws    string
-	stmt  stmt
-	check func(pgconn.CommandTag) error // the write's error, from its tag
-	what  string
+	ws   string
+	stmt stmt
+	what string
+	tx   *txState // the member's, to note a lost race in
 }
 
+// fail is the error a deferred write got: a row already there is a lost
+// race, as insert reports it.
+func (d *deferredWrite) fail(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation {
+		d.tx.raced = true
+	}
+	return wrapErr(err, "%s", d.what)
+}
+
+// pendingItem is something the committer queued to go out ahead of the
+// next statement on its connection: a control statement (BEGIN,
+// SAVEPOINT, RELEASE, ROLLBACK TO), or a deferred write of a member that
+// has returned, which goes out in its savepoint, before its RELEASE (see
+// committer.runMember).
+type pendingItem struct {
+	sql   string         // a control statement, when write is nil
+	write *deferredWrite // a returned member's write
+	owner *txReq         // whose write it is
+}
+
+// tailFailure is a returned member's deferred write that failed: that
+// member cannot commit, and the statements sent after its write (the
+// next member's) were not run.
+type tailFailure struct {
+	owner *txReq
+	err   error
+}
+
+func (f *tailFailure) Error() string { return f.err.Error() }
+func (f *tailFailure) Unwrap() error { return f.err }
+
 // send sends stmts in one round trip after their prelude — the batch's
-// pending control statements, the member's deferred writes, then the
-// workspace setting when needed — and returns the results positioned at
+// pending items, the member's deferred writes, each with the workspace
+// setting ahead of it when needed — and returns the results positioned at
 // stmts[0]: the caller reads one result per statement, then closes them.
 // Outside a transaction the batch is one implicit transaction, so the
 // setting holds for the statements and ends with them.
 //
-// A deferred write that failed fails the call that carried it (the
-// member's statements after it went out with it, and its error is the one
-// to report) and the member: it cannot commit.
+// A deferred write of the member that failed fails the call that carried
+// it (the member's statements after it were not run, and its error is the
+// one to report) and the member: it cannot commit. A pending item that
+// failed breaks the batch (batchState.broken).
 func (r reader) send(ctx context.Context, ws string, stmts ...stmt) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
 	var (
-		control  []string
+		pending  []pendingItem
 		deferred []deferredWrite
 	)
 	if r.tx != nil {
 		if r.tx.batch != nil {
-			control = r.tx.batch.pending
+			pending = r.tx.batch.pending
 			r.tx.batch.pending = nil
 		}
 		deferred = r.tx.deferred
 		r.tx.deferred = nil
 	}
-	for _, c := range control {
-		b.Queue(c)
+	// Every statement before stmts[0], in order, and whether the workspace
+	// setting goes ahead of it.
+	type slot struct {
+		set   bool
+		ws    string
+		item  *pendingItem   // a pending item's, or nil
+		write *deferredWrite // the member's deferred write, or nil
 	}
-	// The workspace setting before each statement whose workspace is not
-	// the one set; sets[i] tells whether statement i (deferred writes, then
-	// stmts) is preceded by one.
+	var slots []slot
 	cur := ""
 	if r.tx != nil {
 		cur = r.tx.workspace
 	}
-	var sets []bool
-	queue := func(ws string, s stmt) {
+	queue := func(ws string, s stmt) bool {
 		set := ws != "" && (r.tx == nil || ws != cur)
 		if set {
 			b.Queue(setWorkspace, ws)
 			cur = ws
 		}
-		sets = append(sets, set)
 		b.Queue(s.sql, s.args...)
+		return set
 	}
-	for _, d := range deferred {
-		queue(d.ws, d.stmt)
+	for i := range pending {
+		p := &pending[i]
+		if p.write == nil {
+			b.Queue(p.sql)
+			slots = append(slots, slot{item: p})
+			continue
+		}
+		slots = append(slots, slot{set: queue(p.write.ws, p.write.stmt), ws: p.write.ws, item: p})
 	}
-	for _, s := range stmts {
-		queue(ws, s)
+	for i := range deferred {
+		d := &deferred[i]
+		slots = append(slots, slot{set: queue(d.ws, d.stmt), ws: d.ws, write: d})
+	}
+	firstSet := false
+	for i, s := range stmts {
+		set := queue(ws, s)
+		if i == 0 {
+			firstSet = set
+		}
 	}
 	if r.tx != nil {
 		r.tx.sent = true
-		if len(control) > 0 {
+		if len(pending) > 0 {
 			r.tx.batch.began = true
 		}
 	}
 	br := r.db.SendBatch(ctx, b)
-	for range control {
-		if _, err := br.Exec(); err != nil {
+	fail := func(err error) (pgx.BatchResults, error) {
+		br.Close()
+		return nil, r.note(err)
+	}
+	for _, sl := range slots {
+		var err error
+		if sl.set {
+			_, err = br.Exec()
+		}
+		if err == nil {
+			_, err = br.Exec()
+		}
+		switch {
+		case err == nil:
+			if sl.set && r.tx != nil {
+				r.tx.workspace = sl.ws
+			}
+		case sl.item != nil && sl.item.write != nil:
+			// A returned member's write: that member fails, and with it the
+			// batch, which the committer runs again without it going first.
+			r.tx.batch.broken = &tailFailure{owner: sl.item.owner, err: sl.item.write.fail(err)}
+			return fail(r.tx.batch.broken)
+		case sl.item != nil:
 			// The batch's transaction is in an unknown state: the committer
 			// rolls it back and runs its members again.
 			r.tx.batch.broken = err
-			br.Close()
-			return nil, r.note(err)
+			return fail(err)
+		case sl.write != nil:
+			return fail(sl.write.fail(err))
+		default:
+			return fail(err)
 		}
 	}
-	setting := func(i int, ws string) error {
-		if !sets[i] {
-			return nil
-		}
+	if len(stmts) > 0 && firstSet {
 		if _, err := br.Exec(); err != nil {
-			return r.note(err)
+			return fail(err)
 		}
 		if r.tx != nil {
 			r.tx.workspace = ws
-		}
-		return nil
-	}
-	for i, d := range deferred {
-		err := setting(i, d.ws)
-		if err == nil {
-			var tag pgconn.CommandTag
-			tag, err = br.Exec()
-			if err == nil {
-				err = d.check(tag)
-			} else {
-				err = wrapErr(err, "%s", d.what)
-			}
-		}
-		if err != nil {
-			r.note(err)
-			br.Close()
-			return nil, err
-		}
-	}
-	if len(stmts) > 0 {
-		if err := setting(len(deferred), ws); err != nil {
-			br.Close()
-			return nil, err
 		}
 	}
 	return br, nil
@@ -272,26 +318,17 @@ func (r reader) flush() error {
 // error are deferred: the service stops at any error, and the member's
 // outcome is the same as had the write failed when made — the error
 // reaches fn from its next statement, or InTx from the commit, and the
-// member is rolled back (and run again after a lost race).
-func (t *txn) deferWrite(ctx context.Context, ws, what, sql string, args []any, check func(pgconn.CommandTag) error) error {
+// member is rolled back (and run again after a lost race). A deferred
+// write must fail with an error from PostgreSQL, not quietly (no ON
+// CONFLICT DO NOTHING): it may go out after fn has returned, with the next
+// member's statements, and only an error stops those.
+func (t *txn) deferWrite(ctx context.Context, ws, what, sql string, args ...any) error {
 	t.counted()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	t.tx.deferred = append(t.tx.deferred, deferredWrite{ws: ws, stmt: stmt{sql, args}, check: check, what: what})
+	t.tx.deferred = append(t.tx.deferred, deferredWrite{ws: ws, stmt: stmt{sql, args}, what: what, tx: t.tx})
 	return nil
-}
-
-// insertLater is insert, deferred: the row already there is found when the
-// write goes out.
-func (t *txn) insertLater(ctx context.Context, ws, what, sql string, args ...any) error {
-	return t.deferWrite(ctx, ws, what, sql+` ON CONFLICT DO NOTHING`, args, func(tag pgconn.CommandTag) error {
-		if tag.RowsAffected() == 0 {
-			t.tx.raced = true
-			return conflict("%s", what)
-		}
-		return nil
-	})
 }
 
 // pipeline sends stmts for workspace ws in one round trip (see send).

@@ -38,7 +38,7 @@ func (r reader) TicketByNumber(ctx context.Context, workspaceID string, number i
 // CreateTicket's insert is deferred (txn.deferWrite): it goes out with the
 // transaction's next statement, typically the ticket.created event.
 func (t *txn) CreateTicket(ctx context.Context, tk *helpdesk.Ticket) error {
-	return t.insertLater(ctx, tk.WorkspaceID, "create ticket",
+	return t.deferWrite(ctx, tk.WorkspaceID, "create ticket",
 		`INSERT INTO tickets (id, workspace_id, number, subject, description, status, priority, source,
 			inbox_id, customer_id, assignee_id, merged_into_id, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
