@@ -39,15 +39,30 @@ import (
 // member that needs it and kept to the COMMIT, so the members after it pay
 // neither the lock nor a flush. Each fn sees the writes of the members
 // before it that succeeded, as if they had committed just before: the
-// batch's order is a valid serial order. The control statements (BEGIN,
-// SAVEPOINT, RELEASE, ROLLBACK TO) cost no round trip of their own: they
-// go out ahead of the next statement, in its batch.
+// batch's order is a valid serial order.
+//
+// Every round trip of a member is time the members after it wait, so a
+// member costs as few as can be:
+//   - BEGIN, SAVEPOINT and RELEASE go out ahead of the next statement, in
+//     its pipeline (ROLLBACK TO, rare, goes at once);
+//   - writes whose outcome the service never looks at before its next
+//     statement (ticket, message and event inserts) are deferred to that
+//     statement's pipeline (txn.deferWrite), and a member's last ones to
+//     the next member's first statement or the COMMIT, ahead of its RELEASE;
+//     should one of those fail, the batch is rolled back and run again,
+//     that member sending its writes before it returns;
+//   - after the first ticket number of a batch the members count on
+//     locally, and the COMMIT writes the counter once (NextTicketNumber);
+//     events take their seqs from a block taken under the lock (CreateEvent).
+// A ticket create from an existing customer is then one round trip: its
+// inbox and customer reads, carrying the writes of the member before.
 //
 // What a member's transaction remembers (txState) starts afresh with each
 // member, except what the batch's transaction holds for everyone: the row
-// locks and the queued wake-up of the members that succeeded. The workspace
-// setting (set_config, transaction-local) outlives a released savepoint, so
-// each member sets its own before its first tenant statement.
+// locks, the ticket counters, the event seqs and the queued wake-up of the
+// members that succeeded. The workspace setting (set_config, transaction-
+// local) outlives a released savepoint, so each member sets its own before
+// its first tenant statement.
 //
 // The semantics InTx documents survive:
 //   - a member that lost a race for a row (ErrConflict after an insert met a

@@ -60,8 +60,11 @@ type Options struct {
 	// Logger receives the store's own warnings (a lost LISTEN connection).
 	Logger *slog.Logger
 	// OnQuery, when set, is called once for every statement the store sends
-	// on behalf of its methods, BEGIN and COMMIT included (a workspace
-	// setting sent in the same round trip as its statement is not counted).
+	// on behalf of its methods, and once for the start and once for the end
+	// of each InTx call (its savepoint and release or rollback in the
+	// group-commit batch, in the place of BEGIN and COMMIT). A workspace
+	// setting sent with its statement, and a batch's own BEGIN and COMMIT,
+	// are not counted.
 	OnQuery func()
 }
 
