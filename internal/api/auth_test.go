@@ -253,7 +253,7 @@ func TestRejectedKeyAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	rejections := func() []helpdesk.AuditEntry {
-		all, err := e.svc.AuditEntries(ctx, tn.ws.ID, time.Time{}, 1000)
+		all, err := e.svc.AuditEntries(ctx, tn.ws.ID, helpdesk.AuditCursor{}, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -104,7 +104,7 @@ func TestLogInAndSessions(t *testing.T) {
 	if err != nil || in.Token == up.Token {
 		t.Fatalf("log in: %v", err)
 	}
-	entries, _ := f.svc.AuditEntries(ctx, up.WorkspaceID, time.Time{}, 50)
+	entries, _ := f.svc.AuditEntries(ctx, up.WorkspaceID, helpdesk.AuditCursor{}, 50)
 	var failed, ok int
 	for _, e := range entries {
 		switch e.Action {

@@ -129,11 +129,11 @@ func (s *Service) audit(ctx context.Context, tx Tx, workspaceID string, by Actor
 	return nil
 }
 
-// AuditEntries lists the workspace's audit log, newest first, before a time
-// (zero → from now).
-func (s *Service) AuditEntries(ctx context.Context, workspaceID string, before time.Time, limit int) ([]AuditEntry, error) {
-	if before.IsZero() {
-		before = s.Now().Add(time.Second)
+// AuditEntries lists the workspace's audit log, newest first, after a
+// cursor (the zero cursor → from now).
+func (s *Service) AuditEntries(ctx context.Context, workspaceID string, before AuditCursor, limit int) ([]AuditEntry, error) {
+	if before.CreatedAt.IsZero() {
+		before = AuditCursor{CreatedAt: s.Now().Add(time.Second)}
 	}
 	return s.store.AuditEntries(ctx, workspaceID, before, limit)
 }

@@ -26,6 +26,19 @@ const (
 
 // AuditEntry records who did what to a workspace's credentials and team.
 // Target holds an id (a key id, a user id, an endpoint id), never a secret.
+// AuditCursor is a place in the audit log, which is read newest first by
+// (created_at, id): a page asks for the entries after the last one it
+// showed. Several entries can share a microsecond, so the time alone would
+// skip or repeat them at a page boundary; the id (a UUIDv7) breaks the tie.
+// An empty ID means "everything older than CreatedAt".
+type AuditCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// Cursor is the place just past e.
+func (e AuditEntry) Cursor() AuditCursor { return AuditCursor{CreatedAt: e.CreatedAt, ID: e.ID} }
+
 type AuditEntry struct {
 	ID          string
 	WorkspaceID string

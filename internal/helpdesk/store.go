@@ -70,7 +70,7 @@ type Reader interface {
 	APIKeyByKeyID(ctx context.Context, keyID string) (*APIKey, error)
 	APIKeys(ctx context.Context, workspaceID string) ([]APIKey, error)
 
-	AuditEntries(ctx context.Context, workspaceID string, beforeCreatedAt time.Time, limit int) ([]AuditEntry, error)
+	AuditEntries(ctx context.Context, workspaceID string, before AuditCursor, limit int) ([]AuditEntry, error)
 
 	// Events returns events with Seq > afterSeq, oldest first.
 	Events(ctx context.Context, workspaceID string, afterSeq int64, limit int) ([]Event, error)

@@ -146,7 +146,7 @@ func TestEndpointLifecycle(t *testing.T) {
 		t.Fatalf("deleted endpoint: %v", err)
 	}
 
-	entries, err := e.svc.AuditEntries(e.ctx, e.ws, e.clock.Now().Add(1e9), 0)
+	entries, err := e.svc.AuditEntries(e.ctx, e.ws, helpdesk.AuditCursor{CreatedAt: e.clock.Now().Add(1e9)}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

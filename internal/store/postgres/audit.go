@@ -3,21 +3,20 @@ package postgres
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
 
-// AuditEntries lists entries created before before, newest first, with a
-// display name for each actor.
-func (r reader) AuditEntries(ctx context.Context, workspaceID string, before time.Time, limit int) ([]helpdesk.AuditEntry, error) {
+// AuditEntries lists entries past the cursor in (created_at, id) order,
+// newest first, with a display name for each actor.
+func (r reader) AuditEntries(ctx context.Context, workspaceID string, before helpdesk.AuditCursor, limit int) ([]helpdesk.AuditEntry, error) {
 	return list(ctx, r, workspaceID, "audit entries", scanAuditEntry,
 		`SELECT a.id, a.workspace_id, a.action, a.actor_id, a.target, a.detail, a.ip, a.created_at, u.name
 		FROM audit_entries a
 		LEFT JOIN users u ON u.id = a.actor_id
-		WHERE a.workspace_id = $1 AND a.created_at < $2
+		WHERE a.workspace_id = $1 AND (a.created_at, a.id) < ($2, $3)
 		ORDER BY a.created_at DESC, a.id DESC
-		LIMIT $3`, workspaceID, before, noLimit(limit))
+		LIMIT $4`, workspaceID, before.CreatedAt, before.ID, noLimit(limit))
 }
 
 func scanAuditEntry(row scanner) (helpdesk.AuditEntry, error) {

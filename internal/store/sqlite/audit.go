@@ -3,23 +3,22 @@ package sqlite
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
 
 const auditColumns = `a.id, a.workspace_id, a.action, a.actor_id, a.target, a.detail, a.ip, a.created_at`
 
-// AuditEntries lists entries created before before, newest first, with a
-// display name for each actor.
-func (r reader) AuditEntries(ctx context.Context, workspaceID string, before time.Time, limit int) ([]helpdesk.AuditEntry, error) {
+// AuditEntries lists entries past the cursor in (created_at, id) order,
+// newest first, with a display name for each actor.
+func (r reader) AuditEntries(ctx context.Context, workspaceID string, before helpdesk.AuditCursor, limit int) ([]helpdesk.AuditEntry, error) {
 	return list(ctx, r, "audit entries", scanAuditEntry,
 		`SELECT `+auditColumns+`, u.name
 		FROM audit_entries a
 		LEFT JOIN users u ON u.id = a.actor_id
-		WHERE a.workspace_id = ? AND a.created_at < ?
+		WHERE a.workspace_id = ? AND (a.created_at, a.id) < (?, ?)
 		ORDER BY a.created_at DESC, a.id DESC
-		LIMIT ?`, workspaceID, micros(before), noLimit(limit))
+		LIMIT ?`, workspaceID, micros(before.CreatedAt), before.ID, noLimit(limit))
 }
 
 func scanAuditEntry(row scanner) (helpdesk.AuditEntry, error) {

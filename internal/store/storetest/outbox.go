@@ -24,15 +24,51 @@ func testAuditEntries(t *testing.T, s helpdesk.Store) {
 		return tx.CreateAuditEntry(ctx, &api)
 	})
 
-	list, err := s.AuditEntries(ctx, w.WS.ID, at(1000), 0)
+	before := func(tm time.Time) helpdesk.AuditCursor { return helpdesk.AuditCursor{CreatedAt: tm} }
+	list, err := s.AuditEntries(ctx, w.WS.ID, before(at(1000)), 0)
 	noErr(t, err)
 	equal(t, "AuditEntries (newest first, actor names)", list, []helpdesk.AuditEntry{api, cli, w.Audit})
-	list, err = s.AuditEntries(ctx, w.WS.ID, at(30), 10)
+	list, err = s.AuditEntries(ctx, w.WS.ID, before(at(30)), 10)
 	noErr(t, err)
 	equal(t, "AuditEntries before a time (exclusive)", list, []helpdesk.AuditEntry{cli, w.Audit})
-	list, err = s.AuditEntries(ctx, w.WS.ID, at(1000), 1)
+	list, err = s.AuditEntries(ctx, w.WS.ID, before(at(1000)), 1)
 	noErr(t, err)
 	equal(t, "AuditEntries with a limit", list, []helpdesk.AuditEntry{api})
+
+	// Entries of one microsecond are paged through one by one by their
+	// cursors, none skipped and none repeated.
+	var same []helpdesk.AuditEntry
+	for range 5 {
+		same = append(same, helpdesk.AuditEntry{ID: newID(), WorkspaceID: w.WS.ID, Action: helpdesk.AuditMemberInvited,
+			ActorID: helpdesk.ActorCLI, ActorName: "CLI", Target: "tie@alpha.example", CreatedAt: at(40)})
+	}
+	inTx(t, s, func(tx helpdesk.Tx) error {
+		for i := range same {
+			if err := tx.CreateAuditEntry(ctx, &same[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var paged []helpdesk.AuditEntry
+	for c := before(at(1000)); ; {
+		page, err := s.AuditEntries(ctx, w.WS.ID, c, 2)
+		noErr(t, err)
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		c = page[len(page)-1].Cursor()
+	}
+	if len(paged) != len(same)+3 {
+		t.Fatalf("paging by (created_at, id): %d entries, want %d", len(paged), len(same)+3)
+	}
+	for i := 1; i < len(paged); i++ {
+		a, b := paged[i-1], paged[i]
+		if a.CreatedAt.Before(b.CreatedAt) || (a.CreatedAt.Equal(b.CreatedAt) && a.ID <= b.ID) {
+			t.Fatalf("paging by (created_at, id): entry %d (%v %s) before entry %d (%v %s)", i-1, a.CreatedAt, a.ID, i, b.CreatedAt, b.ID)
+		}
+	}
 
 	err = s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.CreateAuditEntry(ctx, &cli) })
 	wantConflict(t, "duplicate audit entry id", err)

@@ -133,7 +133,7 @@ func testTenancyLists(t *testing.T, s helpdesk.Store) {
 	keys, err := s.APIKeys(ctx, ws)
 	noErr(t, err)
 	only("APIKeys", collect(keys, func(k helpdesk.APIKey) string { return k.ID }), a.Key.ID)
-	audit, err := s.AuditEntries(ctx, ws, at(100000), 0)
+	audit, err := s.AuditEntries(ctx, ws, helpdesk.AuditCursor{CreatedAt: at(100000)}, 0)
 	noErr(t, err)
 	only("AuditEntries", collect(audit, func(e helpdesk.AuditEntry) string { return e.ID }), a.Audit.ID)
 	events, err := s.Events(ctx, ws, 0, 0)
