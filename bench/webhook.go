@@ -93,6 +93,11 @@ func runWebhooks(ctx context.Context, cfg benchConfig, stdout io.Writer) error {
 	}
 	c := config.Default()
 	c.Database = filepath.Join(dir, "bench.db")
+	if cfg.database != "" {
+		// The same run on PostgreSQL: wake-ups then travel by LISTEN/NOTIFY
+		// and writes through the store's group commit.
+		c.Database = cfg.database
+	}
 	c.WebhookAllowPrivate = true
 	c.APIRateLimit = 1 << 30
 	// Load clients cancelled at the deadline would fill it with errors.

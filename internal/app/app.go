@@ -58,10 +58,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
+	// The dispatcher's store: on PostgreSQL its transactions commit apart
+	// from the requests' (postgres.BackgroundStore).
+	dispatchStore := store
 	if pg, ok := store.(*postgres.Store); ok {
 		// Every API request reads its key: from memory, kept correct across
 		// instances by LISTEN/NOTIFY (SQLite's store caches in OpenStore).
 		store = pg.WithKeyCache()
+		dispatchStore = pg.Background()
 	}
 	key, err := serverkey.Load(cfg.KeyFile())
 	if err != nil {
@@ -76,7 +80,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	egressOpts := egress.Options{AllowPrivate: cfg.WebhookAllowPrivate}
 	sender := webhook.NewSender(egress.NewClient(egressOpts))
 	dispatcher := webhook.New(webhook.Options{
-		Store: store, Sealer: key, Sender: sender, Logger: log, Metrics: reg, Now: now, Lease: cfg.WebhookLease,
+		Store: dispatchStore, Sealer: key, Sender: sender, Logger: log, Metrics: reg, Now: now, Lease: cfg.WebhookLease,
 	})
 	svc := helpdesk.NewService(store, helpdesk.Options{
 		Now: now, Logger: log,

@@ -184,17 +184,50 @@ func newCommitter(connect func(context.Context) (*pgx.Conn, error), onQuery func
 // transactions already are. fn runs in a group-commit batch with other
 // callers of this process (groupcommit.go): it must not call InTx itself.
 func (s *Store) InTx(ctx context.Context, fn func(tx helpdesk.Tx) error) error {
-	req := &txReq{ctx: ctx, fn: fn, done: make(chan txOutcome, 1)}
+	return s.committer.inTx(ctx, fn)
+}
+
+// inTx hands fn to the committer and waits for its outcome.
+func (c *committer) inTx(ctx context.Context, fn func(tx helpdesk.Tx) error) error {
+	req := newTxReq(ctx, fn)
+	if err := c.send(req); err != nil {
+		return err
+	}
+	return req.wait()
+}
+
+func newTxReq(ctx context.Context, fn func(tx helpdesk.Tx) error) *txReq {
+	return &txReq{ctx: ctx, fn: fn, done: make(chan txOutcome, 1)}
+}
+
+// send queues req for the committer's next batch.
+func (c *committer) send(req *txReq) error {
 	select {
-	case s.committer.reqs <- req:
-	case <-ctx.Done():
-		return fmt.Errorf("postgres: begin: %w", ctx.Err())
-	case <-s.committer.quit:
+	case c.reqs <- req:
+		return nil
+	case <-req.ctx.Done():
+		return fmt.Errorf("postgres: begin: %w", req.ctx.Err())
+	case <-c.quit:
 		return errClosed
 	}
-	// Once the committer has the request, wait for its outcome whatever ctx
-	// does: returning early could report a failure for a write that commits.
-	out := <-req.done
+}
+
+// offer queues req only if the committer is waiting for work or
+// gathering a batch right now.
+func (c *committer) offer(req *txReq) bool {
+	select {
+	case c.reqs <- req:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait returns the outcome of a queued call. Once the committer has it,
+// it waits whatever the call's context does: returning early could report
+// a failure for a write that commits.
+func (r *txReq) wait() error {
+	out := <-r.done
 	if out.panicked {
 		panic(out.panicVal)
 	}

@@ -73,9 +73,12 @@ type Store struct {
 	reader
 	pool      *pgxpool.Pool
 	committer *committer // runs every InTx call (groupcommit.go)
-	url       string
-	appRole   string
-	log       *slog.Logger
+	// background runs the InTx calls of Background(): the webhook
+	// dispatcher's, on connections of their own (background.go).
+	background []*committer
+	url        string
+	appRole    string
+	log        *slog.Logger
 }
 
 var _ helpdesk.Store = (*Store)(nil)
@@ -122,7 +125,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	// The committer's connection is its own, not the pool's: it is held for
 	// the store's life, and the reads keep every pooled connection.
 	connCfg := cfg.ConnConfig.Copy()
-	s.committer = newCommitter(func(ctx context.Context) (*pgx.Conn, error) {
+	connect := func(ctx context.Context) (*pgx.Conn, error) {
 		c, err := pgx.ConnectConfig(ctx, connCfg)
 		if err != nil {
 			return nil, err
@@ -132,7 +135,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 			return nil, err
 		}
 		return c, nil
-	}, opts.OnQuery)
+	}
+	s.committer = newCommitter(connect, opts.OnQuery)
+	for range backgroundCommitters {
+		s.background = append(s.background, newCommitter(connect, opts.OnQuery))
+	}
 	return s, nil
 }
 
@@ -166,10 +173,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close lets the committer finish its batches and closes its connection,
-// then closes the pool, waiting for connections in use to come back.
+// Close lets the committers finish their batches and closes their
+// connections, then closes the pool, waiting for connections in use to come
+// back.
 func (s *Store) Close() error {
 	s.committer.stop()
+	for _, c := range s.background {
+		c.stop()
+	}
 	s.pool.Close()
 	return nil
 }
