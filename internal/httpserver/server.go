@@ -8,6 +8,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/tixallo/tixallo/internal/metrics"
@@ -54,7 +56,34 @@ func New(opts Options) http.Handler {
 	})
 	reqs := opts.Metrics.NewCounterVec("tixallo_http_requests_total", "HTTP requests by route and status.", "route", "status")
 	latency := opts.Metrics.NewHistogramVec("tixallo_http_request_duration_seconds", "HTTP request latency by route.", metrics.DefaultBuckets, "route")
-	return withRequestID(observe(opts.Logger, reqs, latency, opts.TrustProxy, mux))
+	return withRequestID(observe(opts.Logger, reqs, latency, opts.TrustProxy, apiPathsAsIs(mux)))
+}
+
+// apiPathsAsIs keeps ServeMux from redirecting an API request whose path is
+// not clean (a double slash, a dot segment): its 301 has an HTML body, and a
+// client following it would resend a POST as a GET. The API names its
+// resources by exact paths, so such a request asks for nothing there: it
+// goes to the API's catch-all, which answers its JSON 404.
+func apiPathsAsIs(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if (p == "/api" || strings.HasPrefix(p, "/api/")) && !isClean(p) {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = "/api/", ""
+			r = r2
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// isClean reports whether ServeMux would serve p as it is: path.Clean
+// leaves it alone, but for a trailing slash, which ServeMux keeps.
+func isClean(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 func plain(w http.ResponseWriter, status int, body string) {
