@@ -2,11 +2,11 @@ package postgres
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/keycache"
 )
 
 // keysChannel is the LISTEN/NOTIFY channel on which a commit that changed
@@ -19,15 +19,12 @@ const keysChannel = "tixallo_api_keys"
 // instance) even if a notification could go missing unnoticed.
 const keyCacheTTL = time.Second
 
-// maxCachedKeys bounds the cache; past it the cache starts over.
-const maxCachedKeys = 10000
-
 // KeyCachedStore is a Store whose API key look-ups by key id (one per API
 // request) are answered from memory, kept correct across instances by
 // LISTEN/NOTIFY. Without it every API request costs a round trip for the
 // key (docs/benchmarks.md).
 //
-// The invariant, which the code below keeps:
+// It keeps keycache's invariant this way:
 //   - A revocation made through this store counts on the very next request:
 //     InTx clears the cache after a transaction that revoked a key commits,
 //     before InTx returns.
@@ -38,16 +35,11 @@ const maxCachedKeys = 10000
 //   - While the LISTEN connection is down the cache is bypassed, and it is
 //     cleared when the connection is back, since notifications sent
 //     meanwhile were lost.
-//   - A read that started before any of those clears never refills the cache
-//     with what it read: put refuses records read under an older generation.
-//
-// Expiry needs no care here: the API compares expires_at with the clock on
-// every request. Unknown key ids are not cached, so garbage cannot fill it.
 //
 // The store also serves EventWake from the same LISTEN connection.
 type KeyCachedStore struct {
 	*Store
-	keys   *keyCache
+	keys   *keycache.Cache
 	lis    listener
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -61,30 +53,30 @@ type KeyCachedStore struct {
 // its LISTEN connection. Close stops it and closes s.
 func (s *Store) WithKeyCache() *KeyCachedStore {
 	ctx, cancel := context.WithCancel(context.Background())
-	k := &KeyCachedStore{Store: s, keys: newKeyCache(keyCacheTTL), cancel: cancel, done: make(chan struct{})}
+	k := &KeyCachedStore{Store: s, keys: keycache.New(keyCacheTTL, false), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(k.done)
 		s.listen(ctx, []string{keysChannel, wakeChannel}, listenHandler{
 			up: func(pid uint32) {
 				k.listenPID.Store(pid)
-				k.keys.setLive(true)
+				k.keys.SetLive(true)
 				k.lis.wake() // webhook work may have been missed meanwhile
 			},
 			notified: func(channel, payload string) {
 				switch channel {
 				case keysChannel:
-					k.keys.drop(payload)
+					k.keys.Drop(payload)
 				case wakeChannel:
 					k.lis.wake()
 				}
 			},
 			down: func(error) {
 				k.downs.Add(1)
-				k.keys.setLive(false)
+				k.keys.SetLive(false)
 				k.lis.wake()
 			},
 		})
-		k.keys.setLive(false)
+		k.keys.SetLive(false)
 	}()
 	return k
 }
@@ -97,18 +89,7 @@ var (
 // APIKeyByKeyID reads a key record through the cache. (A transaction's
 // reads never use it.)
 func (k *KeyCachedStore) APIKeyByKeyID(ctx context.Context, keyID string) (*helpdesk.APIKey, error) {
-	// The time is taken before the read, so an entry's age is never
-	// understated.
-	now := time.Now()
-	rec, gen := k.keys.get(keyID, now)
-	if rec != nil {
-		return rec, nil
-	}
-	rec, err := k.Store.APIKeyByKeyID(ctx, keyID)
-	if err == nil {
-		k.keys.put(gen, rec, now)
-	}
-	return rec, err
+	return k.keys.Read(ctx, keyID, k.Store.APIKeyByKeyID)
 }
 
 // InTx runs fn as Store.InTx does and, when fn revoked a key and the
@@ -122,7 +103,7 @@ func (k *KeyCachedStore) InTx(ctx context.Context, fn func(tx helpdesk.Tx) error
 	if changed {
 		// Also on failure: whether a failed commit took effect is not always
 		// known, and a clear costs only some reads.
-		k.keys.clear()
+		k.keys.Clear()
 	}
 	return err
 }
@@ -152,74 +133,4 @@ func (k *KeyCachedStore) Close() error {
 	k.cancel()
 	<-k.done
 	return k.Store.Close()
-}
-
-// keyCache holds key records by key id. It serves nothing while not live
-// (the LISTEN connection is down).
-type keyCache struct {
-	ttl  time.Duration
-	mu   sync.Mutex
-	live bool
-	gen  uint64
-	m    map[string]cachedKey
-}
-
-type cachedKey struct {
-	key     helpdesk.APIKey
-	fetched time.Time
-}
-
-func newKeyCache(ttl time.Duration) *keyCache {
-	return &keyCache{ttl: ttl, m: make(map[string]cachedKey)}
-}
-
-// get returns a copy of a fresh entry, or the generation to pass to put.
-func (c *keyCache) get(keyID string, now time.Time) (*helpdesk.APIKey, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.m[keyID]; ok && c.live && now.Sub(e.fetched) < c.ttl {
-		k := e.key
-		return &k, c.gen
-	}
-	return nil, c.gen
-}
-
-// put stores k, read at fetched, unless the cache was cleared since gen or
-// is not live.
-func (c *keyCache) put(gen uint64, k *helpdesk.APIKey, fetched time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen || !c.live {
-		return
-	}
-	if len(c.m) >= maxCachedKeys {
-		clear(c.m)
-	}
-	c.m[k.KeyID] = cachedKey{key: *k, fetched: fetched}
-}
-
-// drop forgets keyID; reads in flight may not store what they read.
-func (c *keyCache) drop(keyID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	delete(c.m, keyID)
-}
-
-// clear forgets every key; reads in flight may not store what they read.
-func (c *keyCache) clear() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	clear(c.m)
-}
-
-// setLive turns the cache on (the LISTEN connection listens) or off. Either
-// way it starts empty: what it held may have changed unnoticed.
-func (c *keyCache) setLive(live bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	clear(c.m)
-	c.live = live
 }

@@ -9,9 +9,7 @@ func (k *KeyCachedStore) ListenDowns() int64 { return k.downs.Load() }
 
 // CacheLive reports whether k's key cache serves entries.
 func (k *KeyCachedStore) CacheLive() bool {
-	k.keys.mu.Lock()
-	defer k.keys.mu.Unlock()
-	return k.keys.live
+	return k.keys.Live()
 }
 
 // LimiterBatches is how many statements l has sent.

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/keycache"
 	"github.com/tixallo/tixallo/internal/store/migrate"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -60,7 +61,7 @@ type Store struct {
 	write *sql.DB // the writer's connection, plus one for Migrate and Close
 	read  *sql.DB
 	w     *writer
-	keys  *keyCache // nil unless Options.APIKeyCacheTTL is set
+	keys  *keycache.Cache // nil unless Options.APIKeyCacheTTL is set
 }
 
 var _ helpdesk.Store = (*Store)(nil)
@@ -132,7 +133,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		read:   read,
 	}
 	if opts.APIKeyCacheTTL > 0 {
-		s.keys = newKeyCache(opts.APIKeyCacheTTL)
+		s.keys = keycache.New(min(opts.APIKeyCacheTTL, MaxAPIKeyCacheTTL), true)
 	}
 	s.w = newWriter(write, opts.OnQuery, s.keys)
 	if opts.Migrate {

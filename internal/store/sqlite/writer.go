@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/keycache"
 )
 
 // Group commit.
@@ -68,7 +69,7 @@ type writeResult struct {
 type writer struct {
 	pool    *sql.DB // the write pool, of which the writer holds one connection
 	onQuery func()
-	keys    *keyCache // cleared after a commit that wrote api_keys; may be nil
+	keys    *keycache.Cache // cleared after a commit that wrote api_keys; may be nil
 
 	reqs    chan *writeReq
 	quit    chan struct{}
@@ -82,7 +83,7 @@ type writer struct {
 	batches, calls atomic.Int64
 }
 
-func newWriter(pool *sql.DB, onQuery func(), keys *keyCache) *writer {
+func newWriter(pool *sql.DB, onQuery func(), keys *keycache.Cache) *writer {
 	w := &writer{
 		pool: pool, onQuery: onQuery, keys: keys,
 		reqs:    make(chan *writeReq),
@@ -274,7 +275,7 @@ func (w *writer) runBatch(batch []*writeReq) (rest []*writeReq) {
 	if keysChanged && w.keys != nil {
 		// Before the callers return: the request after a revocation must
 		// not find the revoked key in the cache.
-		w.keys.clear()
+		w.keys.Clear()
 	}
 	answer(len(batch))
 	return nil
