@@ -1,13 +1,11 @@
 package postgres_test
 
 import (
-	"fmt"
-	"reflect"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/storetest"
 )
 
 // TestTicketPage: TicketPage (the API's list, tickets alone) returns exactly
@@ -40,50 +38,5 @@ func TestTicketPage(t *testing.T) {
 	if _, err := owner.Exec(ctx, `UPDATE tickets SET merged_into_id = 'tp-2' WHERE workspace_id = $1 AND number % 50 = 7`, ws); err != nil {
 		t.Fatal(err)
 	}
-	st := func(s ...helpdesk.Status) []helpdesk.Status { return s }
-	filters := []helpdesk.TicketFilter{
-		{},
-		{Statuses: st(helpdesk.StatusOpen)},
-		{Statuses: st(helpdesk.StatusNew, helpdesk.StatusOpen, helpdesk.StatusPending)},
-		{IncludeMerged: true},
-		{Statuses: st(helpdesk.StatusClosed), IncludeMerged: true},
-		{Priorities: []helpdesk.Priority{helpdesk.PriorityMedium}},
-		{InboxID: inbox},
-		{AssigneeID: user},
-		{Unassigned: true},
-		{CustomerID: customer},
-		{Query: "Ticket 1"},
-		{Query: "#42"},
-		{Statuses: st(helpdesk.StatusNew, helpdesk.StatusOpen), InboxID: inbox, Unassigned: true},
-	}
-	for i, f := range filters {
-		for _, before := range []int64{0, 250, 3} {
-			for _, limit := range []int{0, 1, 21, 500} {
-				f.BeforeNumber, f.Limit = before, limit
-				name := fmt.Sprintf("filter %d %+v", i, f)
-				rows, err := s.Tickets(ctx, ws, f)
-				if err != nil {
-					t.Fatalf("%s: Tickets: %v", name, err)
-				}
-				got, err := s.TicketPage(ctx, ws, f)
-				if err != nil {
-					t.Fatalf("%s: TicketPage: %v", name, err)
-				}
-				want := make([]helpdesk.Ticket, len(rows))
-				for i := range rows {
-					want[i] = rows[i].Ticket
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("%s: TicketPage differs from Tickets:\n got %+v\nwant %+v", name, got, want)
-				}
-				if limit == 0 && before == 0 && len(f.Statuses) == 0 && f.Query == "" && len(got) == 0 {
-					t.Fatalf("%s: no tickets at all", name)
-				}
-			}
-		}
-	}
-	got, err := s.TicketPage(ctx, "other", helpdesk.TicketFilter{Limit: 10})
-	if err != nil || len(got) != 0 {
-		t.Fatalf("another workspace: %d tickets, %v", len(got), err)
-	}
+	storetest.CheckTicketPage(t, s, ws, inbox, user, customer)
 }

@@ -1,34 +1,13 @@
 package sqlite
 
 import (
-	"fmt"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/storetest"
 )
-
-// ticketPageFilters are the filters both list reads are checked with.
-func ticketPageFilters() []helpdesk.TicketFilter {
-	st := func(s ...helpdesk.Status) []helpdesk.Status { return s }
-	return []helpdesk.TicketFilter{
-		{},
-		{Statuses: st(helpdesk.StatusOpen)},
-		{Statuses: st(helpdesk.StatusNew, helpdesk.StatusOpen, helpdesk.StatusPending)},
-		{IncludeMerged: true},
-		{Statuses: st(helpdesk.StatusClosed), IncludeMerged: true},
-		{Priorities: []helpdesk.Priority{helpdesk.PriorityMedium}},
-		{InboxID: "i"},
-		{AssigneeID: "u"},
-		{Unassigned: true},
-		{CustomerID: "c7"},
-		{Query: "Ticket 1"},
-		{Query: "#42"},
-		{Statuses: st(helpdesk.StatusNew, helpdesk.StatusOpen), InboxID: "i", Unassigned: true},
-	}
-}
 
 // TestTicketPage: TicketPage returns exactly the tickets of Tickets, in the
 // same order, for every filter, page and limit.
@@ -39,34 +18,7 @@ func TestTicketPage(t *testing.T) {
 	if _, err := s.write.ExecContext(ctx, `UPDATE tickets SET merged_into_id = 't1' WHERE number % 50 = 7`); err != nil {
 		t.Fatal(err)
 	}
-	for i, f := range ticketPageFilters() {
-		for _, before := range []int64{0, 250, 3} {
-			for _, limit := range []int{0, 1, 21, 500} {
-				f.BeforeNumber, f.Limit = before, limit
-				name := fmt.Sprintf("filter %d %+v", i, f)
-				rows, err := s.Tickets(ctx, "w", f)
-				if err != nil {
-					t.Fatalf("%s: Tickets: %v", name, err)
-				}
-				got, err := s.TicketPage(ctx, "w", f)
-				if err != nil {
-					t.Fatalf("%s: TicketPage: %v", name, err)
-				}
-				want := make([]helpdesk.Ticket, len(rows))
-				for i := range rows {
-					want[i] = rows[i].Ticket
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("%s: TicketPage differs from Tickets:\n got %+v\nwant %+v", name, got, want)
-				}
-			}
-		}
-	}
-	// Nothing of another workspace.
-	got, err := s.TicketPage(ctx, "other", helpdesk.TicketFilter{Limit: 10})
-	if err != nil || len(got) != 0 {
-		t.Fatalf("another workspace: %d tickets, %v", len(got), err)
-	}
+	storetest.CheckTicketPage(t, s, "w", "i", "u", "c7")
 }
 
 // TestTicketPageQueryPlan: the bare list never sorts either, with and
@@ -77,7 +29,7 @@ func TestTicketPageQueryPlan(t *testing.T) {
 		if withStats {
 			loadStats(t, s, bigWorkspaceStats())
 		}
-		for _, f := range ticketPageFilters() {
+		for _, f := range storetest.TicketPageFilters("i", "u", "c7") {
 			for _, before := range []int64{0, 50000} {
 				f.Limit, f.BeforeNumber = 21, before
 				query, args := ticketsQueryFrom(ticketPageSelect, "w", f)
