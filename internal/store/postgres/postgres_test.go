@@ -356,15 +356,7 @@ func TestLimiterExactAcrossStores(t *testing.T) {
 	_, dsn := open(t)
 	const limit, stores, requests = 50, 3, 300
 	now := time.Now()
-	var limiters []*postgres.Limiter
-	for range stores {
-		s, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		limiters = append(limiters, s.NewLimiter(limit, time.Minute))
-	}
+	limiters := instanceLimiters(t, dsn, stores, limit)
 	var (
 		mu       sync.Mutex
 		admitted int
@@ -400,4 +392,20 @@ func TestLimiterExactAcrossStores(t *testing.T) {
 	if err != nil || !d.Allowed {
 		t.Fatalf("after the window: %+v %v", d, err)
 	}
+}
+
+// instanceLimiters opens n stores on dsn, as n instances, each with a
+// limiter of limit requests a minute; the stores close with the test.
+func instanceLimiters(t *testing.T, dsn string, n, limit int) []*postgres.Limiter {
+	t.Helper()
+	var limiters []*postgres.Limiter
+	for range n {
+		s, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		limiters = append(limiters, s.NewLimiter(limit, time.Minute))
+	}
+	return limiters
 }

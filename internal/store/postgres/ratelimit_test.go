@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tixallo/tixallo/internal/store/postgres"
 )
 
 // logModel is the sliding log that tixallo_rate_limit_many documents, kept
@@ -133,15 +132,7 @@ func TestLimiterBatchedExactUnderConcurrency(t *testing.T) {
 	_, dsn := open(t)
 	const limit, stores, keys, perKey = 40, 3, 8, 150
 	now := time.Now()
-	var limiters []*postgres.Limiter
-	for range stores {
-		s, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		limiters = append(limiters, s.NewLimiter(limit, time.Minute))
-	}
+	limiters := instanceLimiters(t, dsn, stores, limit)
 	var (
 		mu       sync.Mutex
 		admitted = map[string]int{}
