@@ -107,6 +107,14 @@ type Writer interface {
 	UpdateCustomer(ctx context.Context, c *Customer) error
 	CreateCompany(ctx context.Context, c *Company) error
 
+	// TicketCreateReads makes CreateTicket's reads before it takes a number:
+	// the ticket's inbox (the default one when inboxID is empty) and its
+	// customer by email, each with the error Inbox, DefaultInbox or
+	// CustomerByEmail would have returned. The PostgreSQL store makes both
+	// in one round trip, which the other writers of its group-commit batch
+	// would otherwise wait for twice.
+	TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) TicketCreateReads
+
 	// NextTicketNumber reserves the workspace's next ticket number. It is
 	// gapless because it is taken inside the creating transaction: a rollback
 	// gives the number back.

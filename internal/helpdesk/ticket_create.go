@@ -43,8 +43,8 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 	}
 
 	return write(ctx, s, func(tx Tx) (*Ticket, error) {
-		pre := prefetchTicketReads(ctx, tx, workspaceID, in.InboxID, customerEmail)
-		inbox, err := s.ticketInbox(ctx, tx, workspaceID, in.InboxID, pre)
+		pre := tx.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
+		inbox, err := ticketInbox(in.InboxID, pre)
 		if err != nil {
 			return nil, err
 		}
@@ -55,7 +55,7 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 			}
 			assignee = &in.AssigneeID
 		}
-		customer, err := s.findOrCreateCustomer(ctx, tx, workspaceID, customerEmail, customerName, pre)
+		customer, err := s.foundOrNewCustomer(ctx, tx, workspaceID, customerEmail, customerName, pre)
 		if err != nil {
 			return nil, err
 		}
@@ -82,8 +82,7 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 }
 
 // TicketCreateReads are the reads CreateTicket makes before it takes a
-// number: the ticket's inbox (the default one when none was chosen) and its
-// customer by email, each with the error its own read would have returned.
+// number (Tx.TicketCreateReads).
 type TicketCreateReads struct {
 	Inbox       *Inbox
 	InboxErr    error
@@ -91,50 +90,9 @@ type TicketCreateReads struct {
 	CustomerErr error
 }
 
-// TicketCreateReader is a Tx that can make CreateTicket's reads in one
-// round trip. The PostgreSQL store has it: there each statement of a
-// transaction is a round trip that the other writers of its group-commit
-// batch wait for.
-type TicketCreateReader interface {
-	TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) TicketCreateReads
-}
-
-// prefetchTicketReads makes CreateTicket's reads at once when tx can, and
-// returns nil when it cannot (the reads are then made one by one).
-// Wrappers of a Tx (the service's eventTx, a store's own) are looked
-// through: those of other packages by an Unwrap method.
-func prefetchTicketReads(ctx context.Context, tx Tx, workspaceID, inboxID, customerEmail string) *TicketCreateReads {
-	for {
-		if r, ok := tx.(TicketCreateReader); ok {
-			reads := r.TicketCreateReads(ctx, workspaceID, inboxID, customerEmail)
-			return &reads
-		}
-		switch w := tx.(type) {
-		case eventTx:
-			tx = w.Tx
-		case interface{ Unwrap() Tx }:
-			tx = w.Unwrap()
-		default:
-			return nil
-		}
-	}
-}
-
-// ticketInbox returns the chosen inbox, or the default when none was chosen;
-// from pre when the reads were made already.
-func (s *Service) ticketInbox(ctx context.Context, tx Tx, workspaceID, inboxID string, pre *TicketCreateReads) (*Inbox, error) {
-	var (
-		in  *Inbox
-		err error
-	)
-	switch {
-	case pre != nil:
-		in, err = pre.Inbox, pre.InboxErr
-	case inboxID == "":
-		in, err = tx.DefaultInbox(ctx, workspaceID)
-	default:
-		in, err = tx.Inbox(ctx, workspaceID, inboxID)
-	}
+// ticketInbox returns the chosen inbox, or the default when none was chosen.
+func ticketInbox(inboxID string, pre TicketCreateReads) (*Inbox, error) {
+	in, err := pre.Inbox, pre.InboxErr
 	if err != nil {
 		if inboxID == "" {
 			return nil, fmt.Errorf("default inbox: %w", err)
@@ -144,19 +102,11 @@ func (s *Service) ticketInbox(ctx context.Context, tx Tx, workspaceID, inboxID s
 	return in, nil
 }
 
-// findOrCreateCustomer returns the workspace's customer with this normalised
-// email, creating it (and firing customer.created) when there is none. pre,
-// when not nil, holds the look-up already made.
-func (s *Service) findOrCreateCustomer(ctx context.Context, tx Tx, workspaceID, email string, name *string, pre *TicketCreateReads) (*Customer, error) {
-	var (
-		c   *Customer
-		err error
-	)
-	if pre != nil {
-		c, err = pre.Customer, pre.CustomerErr
-	} else {
-		c, err = tx.CustomerByEmail(ctx, workspaceID, email)
-	}
+// foundOrNewCustomer returns the customer the create's look-up found by
+// this normalised email or, when there is none, creates it (firing
+// customer.created).
+func (s *Service) foundOrNewCustomer(ctx context.Context, tx Tx, workspaceID, email string, name *string, pre TicketCreateReads) (*Customer, error) {
+	c, err := pre.Customer, pre.CustomerErr
 	if err == nil {
 		return c, nil
 	}

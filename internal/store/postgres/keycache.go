@@ -114,10 +114,6 @@ type keyWatchTx struct {
 	changed *bool
 }
 
-// Unwrap returns the transaction underneath, for the service's optional
-// Tx capabilities (helpdesk.TicketCreateReader).
-func (t *keyWatchTx) Unwrap() helpdesk.Tx { return t.Tx }
-
 func (t *keyWatchTx) RevokeAPIKey(ctx context.Context, workspaceID, id, by string, at time.Time) error {
 	*t.changed = true
 	return t.Tx.RevokeAPIKey(ctx, workspaceID, id, by, at)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
 )
 
 // logModel is the sliding log that tixallo_rate_limit_many documents, kept

@@ -6,8 +6,6 @@ import (
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
 
-var _ helpdesk.TicketCreateReader = (*txn)(nil)
-
 // TicketCreateReads reads a new ticket's inbox (the default one when
 // inboxID is empty) and its customer by email in one round trip, each with
 // the error Inbox, DefaultInbox or CustomerByEmail would have returned.
