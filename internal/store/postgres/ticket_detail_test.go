@@ -4,8 +4,13 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/postgres"
+	"github.com/tixallo/tixallo/internal/store/teststore"
 )
 
 // TestTicketWithCustomer: one statement reads what Ticket and Customer read
@@ -44,5 +49,50 @@ func TestTicketWithCustomer(t *testing.T) {
 	}
 	if _, _, err := s.TicketWithCustomer(ctx, ws, "nope"); !errors.Is(err, helpdesk.ErrNotFound) {
 		t.Fatalf("unknown id: %v", err)
+	}
+}
+
+// BenchmarkTicketWithCustomer reads one ticket whose customer has a
+// company, the read behind GET /api/v1/tickets/{id}.
+//
+//	TIXALLO_TEST_POSTGRES=… go test -run '^$' -bench TicketWithCustomer -benchmem ./internal/store/postgres
+func BenchmarkTicketWithCustomer(b *testing.B) {
+	ctx := b.Context()
+	s, err := postgres.Open(ctx, teststore.NewPostgresSchema(b), postgres.Options{Migrate: true, MaxConns: 4})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	id := func() string { return uuid.Must(uuid.NewV7()).String() }
+	domain := "acme.example"
+	ws := helpdesk.Workspace{ID: id(), Name: "Acme", Slug: "acme-" + uuid.NewString()[:8], CreatedAt: now}
+	inbox := helpdesk.Inbox{ID: id(), WorkspaceID: ws.ID, Name: "Support", IsDefault: true, CreatedAt: now}
+	co := helpdesk.Company{ID: id(), WorkspaceID: ws.ID, Name: "Acme", Domain: &domain, CreatedAt: now}
+	cu := helpdesk.Customer{ID: id(), WorkspaceID: ws.ID, Email: "c@example.com", CompanyID: &co.ID,
+		CreatedAt: now, UpdatedAt: now}
+	tk := helpdesk.Ticket{ID: id(), WorkspaceID: ws.ID, Subject: "s", Description: "d", Status: helpdesk.StatusNew,
+		Priority: helpdesk.PriorityLow, Source: helpdesk.SourceAPI, InboxID: inbox.ID, CustomerID: cu.ID,
+		CreatedAt: now, UpdatedAt: now}
+	err = s.InTx(ctx, func(tx helpdesk.Tx) error {
+		if err := tx.CreateWorkspace(ctx, &ws); err != nil {
+			return err
+		}
+		n, err := tx.NextTicketNumber(ctx, ws.ID)
+		if err != nil {
+			return err
+		}
+		tk.Number = n
+		return errors.Join(tx.CreateInbox(ctx, &inbox), tx.CreateCompany(ctx, &co), tx.CreateCustomer(ctx, &cu),
+			tx.CreateTicket(ctx, &tk))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		_, c, err := s.TicketWithCustomer(ctx, ws.ID, tk.ID)
+		if err != nil || c == nil || c.Company == nil {
+			b.Fatal(c, err)
+		}
 	}
 }

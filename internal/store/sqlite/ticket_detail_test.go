@@ -3,6 +3,7 @@ package sqlite
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -57,5 +58,33 @@ func TestTicketWithCustomer(t *testing.T) {
 	}
 	if _, _, err := s.TicketWithCustomer(ctx, "w", "nope"); !errors.Is(err, helpdesk.ErrNotFound) {
 		t.Fatalf("missing ticket: %v", err)
+	}
+}
+
+// BenchmarkTicketWithCustomer reads one ticket whose customer has a
+// company, the read behind GET /api/v1/tickets/{id}.
+//
+//	go test -run '^$' -bench TicketWithCustomer -benchmem ./internal/store/sqlite
+func BenchmarkTicketWithCustomer(b *testing.B) {
+	ctx := b.Context()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"), Options{Migrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	seedTickets(b, s, 20)
+	for _, q := range []string{
+		`INSERT INTO companies (id, workspace_id, name, domain, created_at) VALUES ('co1', 'w', 'Acme', 'acme.example', 5)`,
+		`UPDATE customers SET company_id = 'co1', name = 'Zoë' WHERE id = 'c2'`,
+	} {
+		if _, err := s.write.ExecContext(ctx, q); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	for b.Loop() {
+		_, c, err := s.TicketWithCustomer(ctx, "w", "t1")
+		if err != nil || c == nil || c.Company == nil {
+			b.Fatal(c, err)
+		}
 	}
 }
