@@ -2,22 +2,14 @@ package sqlite
 
 import (
 	"context"
-	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/rowmap"
 )
 
-// ticketCustomerSelect reads a ticket, its customer and the customer's
-// company in one statement. The joins repeat the workspace, as
-// customerSelect's does, so nothing of another workspace ever shows.
-const ticketCustomerSelect = `SELECT t.id, t.number, t.subject, t.description, t.status, t.priority, t.source,
-		t.inbox_id, t.customer_id, t.assignee_id, t.merged_into_id, t.created_at, t.updated_at,
-		c.id, c.email, c.name, c.company_id, c.created_at, c.updated_at,
-		co.id, co.name, co.domain, co.created_at
-	FROM tickets t
-	LEFT JOIN customers c ON c.id = t.customer_id AND c.workspace_id = t.workspace_id
-	LEFT JOIN companies co ON co.id = c.company_id AND co.workspace_id = c.workspace_id
-	WHERE t.workspace_id = ? AND t.id = ?`
+// ticketCustomerSelect is rowmap's, for one ticket of a workspace. A
+// constant, so the statement cache holds it as one text.
+const ticketCustomerSelect = rowmap.TicketCustomerSelect + ` WHERE t.workspace_id = ? AND t.id = ?`
 
 // TicketWithCustomer reads a ticket and its customer (with the company) in
 // one statement instead of two, for helpdesk.Service.Ticket: the read behind
@@ -25,35 +17,10 @@ const ticketCustomerSelect = `SELECT t.id, t.number, t.subject, t.description, t
 // the ticket, which the foreign key rules out; the caller then reads it on
 // its own, which reports that as it always has.
 func (r reader) TicketWithCustomer(ctx context.Context, workspaceID, id string) (*helpdesk.Ticket, *helpdesk.Customer, error) {
-	var (
-		t                        helpdesk.Ticket
-		status, priority, source string
-		c                        helpdesk.Customer
-		cID, cEmail              *string
-		cCreated, cUpdated       *time.Time
-		coID, coName, coDomain   *string
-		coCreated                *time.Time
-	)
-	err := r.queryRow(ctx, ticketCustomerSelect, workspaceID, id).Scan(
-		&t.ID, &t.Number, &t.Subject, &t.Description, &status, &priority, &source,
-		&t.InboxID, &t.CustomerID, nullString{&t.AssigneeID}, nullString{&t.MergedIntoID},
-		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt},
-		nullString{&cID}, nullString{&cEmail}, nullString{&c.Name}, nullString{&c.CompanyID},
-		nullTimeCol{&cCreated}, nullTimeCol{&cUpdated},
-		nullString{&coID}, nullString{&coName}, nullString{&coDomain}, nullTimeCol{&coCreated})
-	if err != nil {
+	var row rowmap.TicketCustomer
+	if err := r.queryRow(ctx, ticketCustomerSelect, workspaceID, id).Scan(row.Dest(scanners{})...); err != nil {
 		return nil, nil, wrapErr(err, "ticket %s", id)
 	}
-	t.WorkspaceID = workspaceID // the query's own condition
-	t.Status, t.Priority, t.Source = helpdesk.Status(status), helpdesk.Priority(priority), helpdesk.Source(source)
-	if cID == nil || cEmail == nil || cCreated == nil || cUpdated == nil {
-		return &t, nil, nil
-	}
-	c.ID, c.WorkspaceID, c.Email, c.CreatedAt, c.UpdatedAt = *cID, workspaceID, *cEmail, *cCreated, *cUpdated
-	if coID != nil && coName != nil && coCreated != nil {
-		c.Company = &helpdesk.Company{
-			ID: *coID, WorkspaceID: workspaceID, Name: *coName, Domain: coDomain, CreatedAt: *coCreated,
-		}
-	}
-	return &t, &c, nil
+	t, c := row.Values(workspaceID)
+	return t, c, nil
 }
