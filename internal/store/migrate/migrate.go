@@ -3,13 +3,24 @@
 // transaction that holds a lock serialising every migrator of the database,
 // which is BEGIN IMMEDIATE on SQLite and pg_advisory_xact_lock on PostgreSQL.
 //
-// Applied versions are recorded in schema_migrations. Each file runs in its
-// own transaction together with its record, so a failed file leaves neither
-// its changes nor a record behind, and the next start tries it again.
+// Applied versions are recorded in schema_migrations with the SHA-256 of the
+// file that was applied. Each file runs in its own transaction together with
+// its record, so a failed file leaves neither its changes nor a record
+// behind, and the next start tries it again.
+//
+// Every start compares the recorded checksums with the files the binary
+// carries and refuses to go on when one differs (see ChecksumError): an
+// applied migration edited afterwards would otherwise leave databases that
+// applied the old text and databases that applied the new one silently
+// different. Versions the database has but the binary does not (a newer
+// binary migrated it, and this older one was started again) are neither
+// checked nor touched, so that a rollback of the binary keeps working.
 package migrate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -24,7 +35,13 @@ type Migration struct {
 	Version int
 	Name    string // the file name without the version and ".sql"
 	SQL     string
+	// Checksum is the hex SHA-256 of the file's bytes, as sha256sum prints
+	// it, so that an operator can compare it with a file by hand.
+	Checksum string
 }
+
+// File is the migration's file name, as errors and operators name it.
+func (m Migration) File() string { return fmt.Sprintf("%04d_%s.sql", m.Version, m.Name) }
 
 // DB is a database as the runner needs it. Each store adapts its own handle
 // in a few lines.
@@ -39,8 +56,13 @@ type DB interface {
 type Tx interface {
 	// Exec runs a statement, or a whole migration file when args are empty.
 	Exec(ctx context.Context, query string, args ...any) error
-	// QueryInts runs a query whose rows hold one integer column.
-	QueryInts(ctx context.Context, query string, args ...any) ([]int64, error)
+	// Query runs a query and calls row once for each result row, with a
+	// function that scans the row into dest like Rows.Scan.
+	Query(ctx context.Context, query string, args []any, row func(scan func(dest ...any) error) error) error
+	// Columns returns the names of the columns a query's result has. The
+	// query's statement must not be cached: the runner asks it of
+	// schema_migrations just before it may add a column to that table.
+	Columns(ctx context.Context, query string) ([]string, error)
 }
 
 // fileName is NNNN_name.sql: a version of at least four digits, then a name.
@@ -71,7 +93,8 @@ func Load(fsys fs.FS) ([]Migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read migration %q: %w", e.Name(), err)
 		}
-		out = append(out, Migration{Version: version, Name: m[2], SQL: string(body)})
+		sum := sha256.Sum256(body)
+		out = append(out, Migration{Version: version, Name: m[2], SQL: string(body), Checksum: hex.EncodeToString(sum[:])})
 	}
 	slices.SortFunc(out, func(a, b Migration) int { return a.Version - b.Version })
 	for i := 1; i < len(out); i++ {
@@ -82,16 +105,11 @@ func Load(fsys fs.FS) ([]Migration, error) {
 	return out, nil
 }
 
-// createTable is plain SQL that both dialects accept. applied_at is Unix
-// microseconds, like every time in Tixallo's SQLite schema.
-const createTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
-    version     INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL,
-    applied_at  BIGINT NOT NULL
-)`
-
 // Run applies the migrations of fsys that db has not applied yet, in version
 // order, each in its own locked transaction, and returns those it applied.
+// Before it applies any, it brings schema_migrations up to date (see
+// prepare) and checks every applied migration's checksum, so a database
+// whose applied migration changed is refused before anything is written.
 //
 // Two processes may run it at once: each migration re-checks under the lock
 // whether another process applied it meanwhile. Versions recorded in the
@@ -103,39 +121,40 @@ func Run(ctx context.Context, db DB, fsys fs.FS) ([]Migration, error) {
 	if err != nil {
 		return nil, err
 	}
-	var applied []int64
+	var applied map[int]record
 	err = db.LockedTx(ctx, func(tx Tx) error {
-		if err := tx.Exec(ctx, createTable); err != nil {
-			return fmt.Errorf("create schema_migrations: %w", err)
-		}
-		applied, err = tx.QueryInts(ctx, `SELECT version FROM schema_migrations`)
+		var err error
+		applied, err = prepare(ctx, tx, migrations)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read applied migrations: %w", err)
+		return nil, fmt.Errorf("check applied migrations: %w", err)
 	}
 
 	var done []Migration
 	for _, m := range migrations {
-		if slices.Contains(applied, int64(m.Version)) {
+		if _, ok := applied[m.Version]; ok {
 			continue
 		}
 		ran := false
 		err := db.LockedTx(ctx, func(tx Tx) error {
 			// Another process may have applied it since we looked.
-			n, err := tx.QueryInts(ctx, `SELECT version FROM schema_migrations WHERE version = $1`, m.Version)
-			if err != nil || len(n) > 0 {
+			recs, err := records(ctx, tx, `WHERE version = $1`, m.Version)
+			if err != nil {
 				return err
+			}
+			if r, ok := recs[m.Version]; ok {
+				return verify(m, r)
 			}
 			if err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
 			ran = true
-			return tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.Version, m.Name, time.Now().UnixMicro())
+			return tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)`,
+				m.Version, m.Name, time.Now().UnixMicro(), m.Checksum)
 		})
 		if err != nil {
-			return done, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+			return done, fmt.Errorf("migration %s: %w", m.File(), err)
 		}
 		if ran {
 			done = append(done, m)

@@ -45,19 +45,27 @@ func (t sqlTx) Exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-func (t sqlTx) QueryInts(ctx context.Context, query string, args ...any) ([]int64, error) {
+func (t sqlTx) Query(ctx context.Context, query string, args []any, row func(scan func(dest ...any) error) error) error {
 	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Columns prepares nothing that outlives the call: database/sql closes the
+// statement of a Query on a transaction when its rows close.
+func (t sqlTx) Columns(ctx context.Context, query string) ([]string, error) {
+	rows, err := t.tx.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return rows.Columns()
 }

@@ -14,7 +14,8 @@ import (
 
 // Migrate applies pending migrations as the URL's role (the owner), each in
 // its own transaction holding an advisory lock, so several instances
-// starting at once apply each migration once. Then it makes sure the
+// starting at once apply each migration once. It refuses a database whose
+// applied migration differs from the embedded file (migrate.ChecksumError). Then it makes sure the
 // application role exists, can be switched to, and may use what the
 // migrations created.
 func (s *Store) Migrate(ctx context.Context) error {
@@ -68,12 +69,34 @@ func (t pgxTx) Exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-func (t pgxTx) QueryInts(ctx context.Context, query string, args ...any) ([]int64, error) {
+func (t pgxTx) Query(ctx context.Context, query string, args []any, row func(scan func(dest ...any) error) error) error {
 	rows, err := t.tx.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Columns sends the query by the simple protocol: pgx would otherwise cache
+// its prepared statement, whose result type the ALTER TABLE that follows
+// changes ("cached plan must not change result type" on its next use).
+func (t pgxTx) Columns(ctx context.Context, query string) ([]string, error) {
+	rows, err := t.tx.Query(ctx, query, pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+	var names []string
+	for _, f := range rows.FieldDescriptions() {
+		names = append(names, f.Name)
+	}
+	rows.Close()
+	return names, rows.Err()
 }
 
 // setUpAppRole creates the application role if it is missing (NOLOGIN: it
