@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/rowmap"
 )
 
 // ticketPageSelect reads the tickets alone: no join, and not the workspace id,
@@ -12,9 +13,7 @@ import (
 // it is the API's most requested read: the joins of ticketRowSelect (a
 // customer, an inbox and a user looked up per row) and the four columns they
 // add were a third of the cost of reading a page (docs/benchmarks.md).
-const ticketPageSelect = `SELECT t.id, t.number, t.subject, t.description, t.status, t.priority, t.source,
-	t.inbox_id, t.customer_id, t.assignee_id, t.merged_into_id, t.created_at, t.updated_at
-	FROM tickets t`
+const ticketPageSelect = `SELECT ` + rowmap.TicketColumns + ` FROM tickets t`
 
 // maxPreallocTickets bounds the capacity TicketPage reserves up front, so a
 // filter without a limit does not reserve for every ticket.
@@ -32,23 +31,14 @@ func (r reader) TicketPage(ctx context.Context, workspaceID string, f helpdesk.T
 
 	out := make([]helpdesk.Ticket, 0, min(max(f.Limit, 0), maxPreallocTickets))
 	// One set of destinations for every row: building the []any and its
-	// boxed pointers per row was an allocation per column. The enum columns
-	// go through plain strings, which database/sql assigns directly; their
-	// named types (helpdesk.Status, …) would take its reflection path.
-	var (
-		t                        helpdesk.Ticket
-		status, priority, source string
-	)
-	dest := []any{&t.ID, &t.Number, &t.Subject, &t.Description, &status, &priority, &source,
-		&t.InboxID, &t.CustomerID, nullString{&t.AssigneeID}, nullString{&t.MergedIntoID},
-		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}}
+	// boxed pointers per row was an allocation per column.
+	var row rowmap.Ticket
+	dest := row.Dest(scanners{})
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, wrapErr(err, "list tickets")
 		}
-		t.WorkspaceID = workspaceID // the query's own condition
-		t.Status, t.Priority, t.Source = helpdesk.Status(status), helpdesk.Priority(priority), helpdesk.Source(source)
-		out = append(out, t)
+		out = append(out, row.Value(workspaceID)) // the query's own condition
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr(err, "list tickets")
