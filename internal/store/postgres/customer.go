@@ -4,37 +4,20 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/rowmap"
 )
 
-// customerSelect reads a customer with its company, when it has one. The
-// join repeats the workspace so a company of another workspace never shows.
-const customerSelect = `SELECT c.id, c.workspace_id, c.email, c.name, c.company_id, c.created_at, c.updated_at,
-		co.id, co.name, co.domain, co.created_at
-	FROM customers c
-	LEFT JOIN companies co ON co.id = c.company_id AND co.workspace_id = c.workspace_id`
+// customerSelect is rowmap's; the statements add their WHERE clause on c.
+const customerSelect = rowmap.CustomerSelect
 
 func scanCustomer(row scanner) (helpdesk.Customer, error) {
-	var (
-		c         helpdesk.Customer
-		coID      *string
-		coName    *string
-		coDomain  *string
-		coCreated *time.Time
-	)
-	err := row.Scan(&c.ID, &c.WorkspaceID, &c.Email, &c.Name, &c.CompanyID, &c.CreatedAt, &c.UpdatedAt,
-		&coID, &coName, &coDomain, &coCreated)
-	if err != nil {
-		return c, err
+	var r rowmap.Customer
+	if err := row.Scan(r.Dest(scanners{})...); err != nil {
+		return helpdesk.Customer{}, err
 	}
-	if coID != nil {
-		c.Company = &helpdesk.Company{
-			ID: *coID, WorkspaceID: c.WorkspaceID, Name: *coName, Domain: coDomain, CreatedAt: *coCreated,
-		}
-	}
-	return c, nil
+	return r.Value(), nil
 }
 
 func (r reader) Customer(ctx context.Context, workspaceID, id string) (*helpdesk.Customer, error) {
