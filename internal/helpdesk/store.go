@@ -25,6 +25,24 @@ type Store interface {
 }
 
 // Tx is a write transaction: every read and every write.
+//
+// An error may surface after the call that caused it. The PostgreSQL store
+// defers the inserts of CreateTicket, CreateMessage and CreateEvent (its
+// group commit): at the call they fail only when ctx has ended, and the
+// database's answer comes with the transaction's next statement, whichever
+// method sends it (a read too, and CreateEvent itself when it reserves
+// event seqs), which then returns the deferred insert's error instead of
+// running its own statement. When fn returns with inserts still deferred,
+// their failure rolls the transaction back and reaches the caller of InTx,
+// after fn has possibly run again. So an error from any Tx method may be an
+// earlier deferred insert's: return it; never take its ErrConflict for the
+// method's own row, nor act outside the transaction on a deferred call's
+// nil error (only InTx's nil means it is written). On PostgreSQL a
+// statement the database fails also leaves the transaction unable to
+// commit, even if fn carries on; fn may go on only after ErrNotFound, or
+// after the ErrConflict of an insert that is not deferred (CreateUser,
+// CreateAPIKey, …), which the store reports without failing a statement.
+// SQLite reports every error at its call.
 type Tx interface {
 	Reader
 	Writer
@@ -60,6 +78,17 @@ type Reader interface {
 	Ticket(ctx context.Context, workspaceID, id string) (*Ticket, error)
 	TicketByNumber(ctx context.Context, workspaceID string, number int64) (*Ticket, error)
 	Tickets(ctx context.Context, workspaceID string, f TicketFilter) ([]TicketRow, error)
+	// TicketPage lists the tickets Tickets lists for f, in the same order,
+	// without the customer, assignee and inbox names of a TicketRow: the
+	// public API shows none of them, and its list is its most requested read.
+	TicketPage(ctx context.Context, workspaceID string, f TicketFilter) ([]Ticket, error)
+	// TicketWithCustomer reads in one statement what Ticket and then
+	// Customer read: the ticket, and its customer with the customer's
+	// company (nil when it has none). A ticket not in the workspace is
+	// ErrNotFound. The customer is nil, with a nil error, when it is not in
+	// the workspace beside the ticket: the foreign key rules that out, and
+	// the caller reports it as Customer would have (ErrNotFound).
+	TicketWithCustomer(ctx context.Context, workspaceID, id string) (*Ticket, *Customer, error)
 	// CountTickets counts tickets by status (merged excluded), for the app's filters.
 	CountTickets(ctx context.Context, workspaceID string) (map[Status]int, error)
 	// Messages returns a ticket's conversation, oldest first.
