@@ -23,10 +23,17 @@ type Customer struct {
 	co companyJoin
 }
 
-// Dest returns where each of CustomerSelect's columns goes, in order.
+// Dest returns where each of CustomerSelect's columns goes, in order. Like
+// TicketCustomer.Dest, it inlines, so the slice can stay on the caller's
+// stack.
 func (r *Customer) Dest(s Scanners) []any {
+	return r.dest(make([]any, 0, customerSelectCount), s)
+}
+
+// dest appends CustomerSelect's destinations to d.
+func (r *Customer) dest(d []any, s Scanners) []any {
 	c := &r.c
-	d := append(make([]any, 0, customerSelectCount), &c.ID, &c.WorkspaceID, &c.Email,
+	d = append(d, &c.ID, &c.WorkspaceID, &c.Email,
 		s.NullString(&c.Name), s.NullString(&c.CompanyID), s.Time(&c.CreatedAt), s.Time(&c.UpdatedAt))
 	return r.co.dest(d, s)
 }

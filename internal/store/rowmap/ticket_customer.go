@@ -34,8 +34,16 @@ type TicketCustomer struct {
 }
 
 // Dest returns where each of TicketCustomerSelect's columns goes, in order.
+// It is small enough to inline, so the slice is made in the caller, and
+// stays on its stack when the driver's Scan does not keep it (database/sql's
+// does not).
 func (r *TicketCustomer) Dest(s Scanners) []any {
-	d := r.ticket.dest(make([]any, 0, ticketCustomerCount), s)
+	return r.dest(make([]any, 0, ticketCustomerCount), s)
+}
+
+// dest appends TicketCustomerSelect's destinations to d.
+func (r *TicketCustomer) dest(d []any, s Scanners) []any {
+	d = r.ticket.dest(d, s)
 	d = append(d, s.NullString(&r.cID), s.NullString(&r.cEmail), s.NullString(&r.c.Name), s.NullString(&r.c.CompanyID),
 		s.NullTime(&r.cCreated), s.NullTime(&r.cUpdated))
 	return r.co.dest(d, s)
