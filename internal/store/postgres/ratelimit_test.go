@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tixallo/tixallo/internal/store/postgres"
 )
 
 // logModel is the sliding log that tixallo_rate_limit_many documents, kept
@@ -44,36 +46,58 @@ func (m *logModel) decide(key string, now int64) answer {
 	return a
 }
 
-// TestRateLimitManyMatchesModel: batches decided by tixallo_rate_limit_many
-// get exactly the answers of the sliding log decided one request at a time,
-// in order: keys repeated within a batch, clocks behind the log, requests on
-// and next to a window's edge, long gaps that empty the log. The one-request
-// tixallo_rate_limit (which instances of the previous version call) decides
-// on the same log.
-func TestRateLimitManyMatchesModel(t *testing.T) {
+// TestRateLimitMatchesModel: batches decided by tixallo_rate_limit_sorted
+// (what Limiter calls) get exactly the answers of the sliding log decided
+// one request at a time, in order: keys repeated within a batch, clocks
+// behind the log, requests on and next to a window's edge, many rows leaving
+// the window at once, long gaps that empty the log, keys seen for the first
+// time. Batches through tixallo_rate_limit_many and the one-request
+// tixallo_rate_limit, which instances of earlier versions call, are mixed in
+// and decide on the same log.
+func TestRateLimitMatchesModel(t *testing.T) {
 	_, dsn := open(t)
 	c, err := pgx.Connect(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close(t.Context())
-	r := rand.New(rand.NewPCG(1, 2))
-	const window, limit = 1000, 3
+	for _, limit := range []int{3, 20} {
+		t.Run(fmt.Sprintf("limit %d", limit), func(t *testing.T) { checkRateLimitModel(t, c, limit) })
+	}
+}
+
+// rateLimitSorted decides a batch as Limiter does.
+func rateLimitSorted(t *testing.T, c *pgx.Conn, keys []string, nows []int64, window int64, limit int) []answer {
+	t.Helper()
+	allowed, used, oldest, err := postgres.RateLimitSorted(t.Context(), c, keys, nows, window, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]answer, len(allowed))
+	for i := range allowed {
+		got[i] = answer{allowed[i], used[i], oldest[i]}
+	}
+	return got
+}
+
+func checkRateLimitModel(t *testing.T, c *pgx.Conn, limit int) {
+	r := rand.New(rand.NewPCG(1, uint64(limit)))
+	const window = 1000
 	model := &logModel{window: window, limit: limit, log: map[string][]int64{}}
 	now := int64(1_000_000)
 	for round := range 300 {
-		n := 1 + r.IntN(12)
+		n := 1 + r.IntN(4*limit)
 		keys := make([]string, n)
 		nows := make([]int64, n)
 		for i := range n {
-			keys[i] = fmt.Sprintf("k%d", r.IntN(3))
+			keys[i] = fmt.Sprintf("l%d-k%d", limit, r.IntN(3+round/100))
 			switch r.IntN(5) {
 			case 0: // the same instant
 			case 1: // a clock behind the others
 				nows[i] = now - int64(r.IntN(300))
 				continue
 			case 2:
-				now += int64(r.IntN(window / 2))
+				now += int64(r.IntN(window / (limit / 3 * 2)))
 			case 3: // on or next to the edge
 				now += window + int64(r.IntN(3)) - 1
 			case 4:
@@ -84,7 +108,10 @@ func TestRateLimitManyMatchesModel(t *testing.T) {
 			nows[i] = now
 		}
 		var got []answer
-		if n == 1 && r.IntN(2) == 0 {
+		switch v := r.IntN(4); {
+		case v < 2:
+			got = rateLimitSorted(t, c, keys, nows, window, limit)
+		case n == 1:
 			var a answer
 			err := c.QueryRow(t.Context(), `SELECT allowed, used, oldest FROM tixallo_rate_limit($1, $2, $3, $4)`,
 				keys[0], nows[0], window, limit).Scan(&a.allowed, &a.used, &a.oldest)
@@ -92,7 +119,7 @@ func TestRateLimitManyMatchesModel(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, a)
-		} else {
+		default:
 			var (
 				allowed []bool
 				used    []int
