@@ -50,7 +50,8 @@ func (v *view) CanManage() bool { return v.Auth != nil && v.Auth.Member.Role.Can
 func (v *view) IsOwner() bool { return v.Auth != nil && v.Auth.Member.Role == helpdesk.RoleOwner }
 
 // parseTemplates builds one template set per page: the layouts and partials
-// plus the page's own file, which defines "content".
+// (confirm.html is the one layout of every confirmation page) plus the
+// page's own file, which defines "content".
 func (a *App) parseTemplates() map[string]*template.Template {
 	pages, err := fs.Glob(assets, "templates/pages/*.html")
 	if err != nil || len(pages) == 0 {
@@ -60,7 +61,7 @@ func (a *App) parseTemplates() map[string]*template.Template {
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
 		t := template.New(name).Funcs(a.funcs())
-		t = template.Must(t.ParseFS(assets, "templates/layout.html", "templates/partials.html", p))
+		t = template.Must(t.ParseFS(assets, "templates/layout.html", "templates/partials.html", "templates/confirm.html", p))
 		out[name] = t
 	}
 	return out
