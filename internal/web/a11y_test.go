@@ -130,7 +130,7 @@ func TestFormsOnEveryPage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	s := seed(t, e)
-	for _, b := range []*browser{s.owner, s.agent} {
+	for _, b := range []*browser{s.owner, s.admin, s.agent} {
 		for _, pg := range s.pages() {
 			p := b.get(pg.path)
 			checkForms(t, pg.path, p)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,6 +39,21 @@ func TestWorkspaceIsolation(t *testing.T) {
 	bOwner.submit(bOwner.get("/customers/"+bCustomer), "#customer-form", map[string]string{"new_company_name": "ZULU Company"}, "#save-customer")
 	bCompany := strings.TrimPrefix(attr(bOwner.get("/customers/"+bCustomer).must("#customer-company-link"), "href"), "/companies/")
 	kp := bOwner.submit(bOwner.get("/integrations/keys/new"), "#create-key-form", map[string]string{"name": "ZULU key"}, "#create-key-submit")
+	// B's webhook endpoint saw one event, and B's owner revealed its secret.
+	rcv := newReceiver(t, http.StatusOK, "ok")
+	bEndpoint := endpointID(bOwner.addWebhook(rcv.URL+"/zulu", "ZULU hooks", "ticket.created"))
+	bOwner.newTicket("ZULU webhook", "zulu-customer@zulu.example")
+	e.deliver()
+	bEvent := attr(bOwner.get("/integrations/webhooks/"+bEndpoint).must(`tr[data-test=delivery-row]`), "data-event-id")
+	bSecret := bOwner.revealSecret(bEndpoint)
+	bEndpointBefore, err := e.store.WebhookEndpoint(t.Context(), bWS, bEndpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bDeliveries, err := e.svc.WebhookDeliveries(t.Context(), bWS, bEndpoint, helpdesk.WebhookPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	bKeyID := attr(kp.must("#new-key"), "value")[4:12]
 	var bInbox, bUser, bInvite string
 	for _, row := range inb.findAll(`tr[data-test=inbox-row]`) {
@@ -48,16 +64,21 @@ func TestWorkspaceIsolation(t *testing.T) {
 	team := bOwner.get("/team")
 	bUser = memberRow(team, "ZULU Agent").id
 	bInvite = attr(team.must(`tr[data-test=invite-row]`), "data-invite-id")
-	for name, v := range map[string]string{"customer": bCustomer, "company": bCompany, "inbox": bInbox, "user": bUser, "invite": bInvite, "key": bKeyID} {
+	for name, v := range map[string]string{"customer": bCustomer, "company": bCompany, "inbox": bInbox, "user": bUser, "invite": bInvite, "key": bKeyID, "endpoint": bEndpoint, "event": bEvent, "secret": bSecret} {
 		if v == "" {
 			t.Fatalf("no id for B's %s", name)
 		}
 	}
-	foreign := []string{bWS, bCustomer, bCompany, bInbox, bUser, bInvite, bKeyID}
+	foreign := []string{bWS, bCustomer, bCompany, bInbox, bUser, bInvite, bKeyID, bEndpoint, bEvent, bSecret}
 
-	// Workspace A: one ticket, so B's ticket numbers 2 and 3 do not exist in A.
+	// Workspace A: one ticket, so B's ticket numbers 2 and 3 do not exist in
+	// A, and a webhook endpoint that got its event, so the walk reaches the
+	// webhook pages and their delivery log.
 	a := e.team("Alpha")
+	aEndpoint := endpointID(a.owner.addWebhook(rcv.URL+"/alpha", "Alpha hooks", "ticket.created"))
 	aTicket := a.owner.newTicket("Alpha subject", "alpha-customer@alpha.example")
+	e.deliver()
+	sent := len(rcv.requests())
 	aCustomer := strings.TrimPrefix(attr(aTicket.must("#customer-link"), "href"), "/customers/")
 
 	check := func(who, what string, p *page) {
@@ -71,6 +92,10 @@ func TestWorkspaceIsolation(t *testing.T) {
 			if strings.Contains(p.body, id) {
 				t.Errorf("%s %s: contains B's id %s", who, what, id)
 			}
+		}
+		// No page reached here reveals a secret, A's or B's.
+		if whsec.MatchString(p.body) {
+			t.Errorf("%s %s: shows a webhook secret", who, what)
 		}
 	}
 
@@ -115,41 +140,60 @@ func TestWorkspaceIsolation(t *testing.T) {
 		}
 	}
 
-	// B's ids and numbers in every URL: not found.
-	o := a.owner
-	token := o.get("/tickets").csrf()
-	for _, path := range []string{
-		"/tickets/2", "/tickets/3", "/customers/" + bCustomer, "/companies/" + bCompany,
-		"/integrations/keys/" + bKeyID + "/revoke", "/team/members/" + bUser + "/remove",
-	} {
-		p := o.get(path)
-		if p.status != http.StatusNotFound {
-			t.Errorf("GET %s: %d, want 404", path, p.status)
+	// B's ids and numbers in every URL: not found, for the owner and for an
+	// admin alike.
+	bHook := "/integrations/webhooks/" + bEndpoint
+	for _, m := range []struct {
+		who string
+		b   *browser
+	}{{"owner", a.owner}, {"admin", a.admin}} {
+		token := m.b.get("/tickets").csrf()
+		for _, path := range []string{
+			"/tickets/2", "/tickets/3", "/customers/" + bCustomer, "/companies/" + bCompany,
+			"/integrations/keys/" + bKeyID + "/revoke", "/team/members/" + bUser + "/remove",
+			bHook, bHook + "/edit", bHook + "/delete",
+		} {
+			p := m.b.get(path)
+			if p.status != http.StatusNotFound {
+				t.Errorf("%s GET %s: %d, want 404", m.who, path, p.status)
+			}
+			check(m.who, "GET "+path, p)
 		}
-		check("owner", "GET "+path, p)
-	}
-	posts := map[string]url.Values{
-		"/tickets/3":                               {"status": {"closed"}},
-		"/tickets/3/messages":                      {"body": {"hi"}, "kind": {"reply"}},
-		"/tickets/3/merge":                         {"target": {"1"}},
-		"/customers/" + bCustomer:                  {"name": {"x"}},
-		"/integrations/keys/" + bKeyID + "/revoke": {},
-		"/team/members/" + bUser + "/role":         {"role": {"admin"}},
-		"/team/members/" + bUser + "/remove":       {},
-		"/team/invites/" + bInvite + "/revoke":     {},
-		"/inboxes/" + bInbox + "/rename":           {"name": {"Taken"}},
-		"/inboxes/" + bInbox + "/default":          {},
-		"/workspace":                               {"workspace_id": {bWS}},
-	}
-	for path, form := range posts {
-		form.Set("csrf_token", token)
-		p := o.postRaw(path, form)
-		if p.status != http.StatusNotFound {
-			t.Errorf("POST %s: %d, want 404", path, p.status)
+		posts := map[string]url.Values{
+			"/tickets/3":                               {"status": {"closed"}},
+			"/tickets/3/messages":                      {"body": {"hi"}, "kind": {"reply"}},
+			"/tickets/3/merge":                         {"target": {"1"}},
+			"/customers/" + bCustomer:                  {"name": {"x"}},
+			"/integrations/keys/" + bKeyID + "/revoke": {},
+			"/team/members/" + bUser + "/role":         {"role": {"admin"}},
+			"/team/members/" + bUser + "/remove":       {},
+			"/team/invites/" + bInvite + "/revoke":     {},
+			"/inboxes/" + bInbox + "/rename":           {"name": {"Taken"}},
+			"/inboxes/" + bInbox + "/default":          {},
+			"/workspace":                               {"workspace_id": {bWS}},
+			bHook + "/edit":                            {"url": {"http://127.0.0.1:1/taken"}, "event_types": {"ticket.closed"}},
+			bHook + "/disable":                         {},
+			bHook + "/enable":                          {},
+			bHook + "/secret":                          {},
+			bHook + "/rotate":                          {},
+			bHook + "/test":                            {},
+			bHook + "/resend":                          {"event_id": {bEvent}},
+			bHook + "/delete":                          {},
+			// A's own endpoint, B's event.
+			"/integrations/webhooks/" + aEndpoint + "/resend": {"event_id": {bEvent}},
 		}
-		check("owner", "POST "+path, p)
+		for path, form := range posts {
+			form.Set("csrf_token", token)
+			p := m.b.postRaw(path, form)
+			if p.status != http.StatusNotFound {
+				t.Errorf("%s POST %s: %d, want 404", m.who, path, p.status)
+			}
+			check(m.who, "POST "+path, p)
+		}
 	}
 
+	o := a.owner
+	token := o.get("/tickets").csrf()
 	// B's ids in form fields and filters: invalid or empty, never used.
 	fields := []struct {
 		path string
@@ -193,6 +237,17 @@ func TestWorkspaceIsolation(t *testing.T) {
 	}
 	if invs, _ := e.svc.PendingInvites(ctx, bWS); len(invs) != 1 {
 		t.Errorf("B has %d pending invites", len(invs))
+	}
+	if ep, err := e.store.WebhookEndpoint(ctx, bWS, bEndpoint); err != nil || !ep.Active || ep.URL != bEndpointBefore.URL ||
+		!bytes.Equal(ep.SecretSealed, bEndpointBefore.SecretSealed) || !ep.UpdatedAt.Equal(bEndpointBefore.UpdatedAt) {
+		t.Errorf("B's endpoint changed: %+v %v", ep, err)
+	}
+	if ds, err := e.svc.WebhookDeliveries(ctx, bWS, bEndpoint, helpdesk.WebhookPage{}); err != nil || len(ds) != len(bDeliveries) || ds[0].Attempts != bDeliveries[0].Attempts {
+		t.Errorf("B's deliveries changed: %+v %v", ds, err)
+	}
+	e.deliver()
+	if n := len(rcv.requests()); n != sent {
+		t.Errorf("A's requests sent %d webhooks", n-sent)
 	}
 	d, _ := e.svc.TicketByNumber(ctx, bWS, 3, true)
 	if d.Ticket.Status != helpdesk.StatusOpen || d.Ticket.MergedIntoID != nil || len(d.Messages) != 2 {

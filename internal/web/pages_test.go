@@ -1,22 +1,35 @@
 package web_test
 
 import (
+	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/tixallo/tixallo/internal/helpdesk"
 )
 
 // seeded is a workspace with a bit of everything, for page-by-page checks.
 type seeded struct {
 	*team
 	customerID, companyID, keyID, agentID string
+	// inboxID is a second inbox, not the default; inviteID a pending invite.
+	inboxID, inviteID string
+	// endpointID is a webhook endpoint that received the seeded tickets'
+	// events at rcv; eventID is one of them.
+	endpointID, eventID string
+	rcv                 *receiver
 }
 
 func seed(t *testing.T, e *env) *seeded {
 	t.Helper()
 	s := &seeded{team: e.team("Acme")}
+	// The endpoint comes first so the tickets below fill its delivery log.
+	s.rcv = newReceiver(t, http.StatusOK, "ok")
+	s.endpointID = endpointID(s.owner.addWebhook(s.rcv.URL+"/hooks", "Order system", "ticket.created", "ticket.message.created"))
 	s.owner.newTicket("Printer on fire", "pat@customer.example")
 	p := s.owner.newTicket("Cannot log in", "pat@customer.example")
 	p = s.owner.submit(p, "#reply-form", map[string]string{"body": "We're on it."}, "#send-reply")
@@ -32,14 +45,30 @@ func seed(t *testing.T, e *env) *seeded {
 			s.agentID = attr(row, "data-user-id")
 		}
 	}
+	inb := s.owner.submit(s.owner.get("/inboxes"), "#inbox-form", map[string]string{"name": "Billing"}, "#create-inbox-submit")
+	for _, row := range inb.findAll(`tr[data-test=inbox-row]`) {
+		if find(row, "[data-test=default-badge]") == nil {
+			s.inboxID = attr(row, "data-inbox-id")
+		}
+	}
+	s.owner.invite("pending@example.com", helpdesk.RoleAgent)
+	s.inviteID = attr(s.owner.get("/team").must(`tr[data-test=invite-row]`), "data-invite-id")
+	e.deliver()
+	s.eventID = attr(s.owner.get("/integrations/webhooks/"+s.endpointID).must(`tr[data-test=delivery-row]`), "data-event-id")
+	for name, v := range map[string]string{"inbox": s.inboxID, "invite": s.inviteID, "event": s.eventID} {
+		if v == "" {
+			t.Fatalf("seed: no %s id", name)
+		}
+	}
 	return s
 }
 
-// pagesFor lists every GET page of the app with the status each role gets.
+// pages lists every GET page of the app with the status each role gets.
 func (s *seeded) pages() []struct {
 	path    string
 	manager bool // owners and admins only
 } {
+	hook := "/integrations/webhooks/" + s.endpointID
 	return []struct {
 		path    string
 		manager bool
@@ -61,7 +90,44 @@ func (s *seeded) pages() []struct {
 		{"/integrations/keys/new", true},
 		{"/integrations/keys/" + s.keyID + "/revoke", true},
 		{"/team/members/" + s.agentID + "/remove", true},
+		{"/integrations/webhooks", true},
+		{"/integrations/webhooks/new", true},
+		{hook, true},
+		{hook + "/edit", true},
+		{hook + "/delete", true},
 		{"/audit", true},
+	}
+}
+
+// actions lists every POST that only owners and admins may make, each with
+// a form they would get accepted.
+func (s *seeded) actions() []struct {
+	path string
+	form url.Values
+} {
+	hook := "/integrations/webhooks/" + s.endpointID
+	return []struct {
+		path string
+		form url.Values
+	}{
+		{"/inboxes", url.Values{"name": {"Refused"}}},
+		{"/inboxes/" + s.inboxID + "/rename", url.Values{"name": {"Refused"}}},
+		{"/inboxes/" + s.inboxID + "/default", url.Values{}},
+		{"/team/invites", url.Values{"email": {"refused@example.com"}, "role": {"agent"}}},
+		{"/team/invites/" + s.inviteID + "/revoke", url.Values{}},
+		{"/team/members/" + s.agentID + "/role", url.Values{"role": {"admin"}}},
+		{"/team/members/" + s.agentID + "/remove", url.Values{}},
+		{"/integrations/keys/new", url.Values{"name": {"Refused"}, "scope": {"read_write"}, "expires": {"never"}}},
+		{"/integrations/keys/" + s.keyID + "/revoke", url.Values{}},
+		{"/integrations/webhooks/new", url.Values{"url": {"http://127.0.0.1:1/refused"}, "event_types": {"ticket.created"}}},
+		{hook + "/edit", url.Values{"url": {"http://127.0.0.1:1/refused"}, "event_types": {"ticket.closed"}}},
+		{hook + "/disable", url.Values{}},
+		{hook + "/enable", url.Values{}},
+		{hook + "/secret", url.Values{}},
+		{hook + "/rotate", url.Values{}},
+		{hook + "/test", url.Values{}},
+		{hook + "/resend", url.Values{"event_id": {s.eventID}}},
+		{hook + "/delete", url.Values{}},
 	}
 }
 
@@ -101,6 +167,62 @@ func TestEveryPageRendersForEachRole(t *testing.T) {
 	}
 	for _, id := range []string{"#nav-tickets", "#nav-customers", "#nav-companies", "#nav-inboxes", "#nav-team", "#nav-integrations", "#nav-audit", "#logout-button", "#workspace-name"} {
 		s.owner.get("/tickets").must(id)
+	}
+}
+
+// TestManagerActionsAreRefused: every owner/admin POST answers an agent
+// with the friendly 403 page, and an owner without the form token with a
+// 403 too; none of them changes anything a page shows, touches the
+// endpoint's secret, or sends a webhook.
+func TestManagerActionsAreRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := seed(t, e)
+	ws := workspaceOf(t, e, "acme-owner@example.com")
+	shown := func() map[string]string {
+		out := map[string]string{}
+		for _, pg := range s.pages() {
+			out[pg.path] = s.owner.get(pg.path).wantStatus(http.StatusOK).body
+		}
+		return out
+	}
+	before := shown()
+	endpoint, err := e.store.WebhookEndpoint(t.Context(), ws, s.endpointID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := len(s.rcv.requests())
+
+	agentToken := s.agent.get("/tickets").csrf()
+	for _, a := range s.actions() {
+		vals := cloneForm(a.form)
+		vals.Set("csrf_token", agentToken)
+		p := s.agent.postRaw(a.path, vals)
+		if p.status != http.StatusForbidden {
+			t.Errorf("agent POST %s: %d, want 403", a.path, p.status)
+			continue
+		}
+		checkPage(t, "agent POST "+a.path, p)
+		if p.find("#error-page") == nil || !strings.Contains(p.h1(), "access") {
+			t.Errorf("agent POST %s: 403 without the friendly page", a.path)
+		}
+		if p := s.owner.postRaw(a.path, a.form); p.status != http.StatusForbidden {
+			t.Errorf("owner POST %s without a form token: %d, want 403", a.path, p.status)
+		}
+	}
+
+	e.deliver()
+	if n := len(s.rcv.requests()); n != sent {
+		t.Errorf("refused requests sent %d webhooks", n-sent)
+	}
+	for path, body := range shown() {
+		if body != before[path] {
+			t.Errorf("GET %s changed after the refused POSTs", path)
+		}
+	}
+	after, err := e.store.WebhookEndpoint(t.Context(), ws, s.endpointID)
+	if err != nil || !after.Active || after.URL != endpoint.URL || !bytes.Equal(after.SecretSealed, endpoint.SecretSealed) || !after.UpdatedAt.Equal(endpoint.UpdatedAt) {
+		t.Errorf("endpoint changed: %+v %v", after, err)
 	}
 }
 
@@ -326,6 +448,9 @@ func TestErrorPagesMapCodes(t *testing.T) {
 		"/companies/nope":                    http.StatusNotFound,
 		"/integrations/keys/AAAAAAAA/revoke": http.StatusNotFound,
 		"/team/members/nope/remove":          http.StatusNotFound,
+		"/integrations/webhooks/nope":        http.StatusNotFound,
+		"/integrations/webhooks/nope/edit":   http.StatusNotFound,
+		"/integrations/webhooks/nope/delete": http.StatusNotFound,
 		"/tickets?status=bogus":              http.StatusBadRequest,
 		"/tickets?before=x":                  http.StatusBadRequest,
 		"/audit?before=x":                    http.StatusBadRequest,
