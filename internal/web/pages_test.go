@@ -28,8 +28,10 @@ func seed(t *testing.T, e *env) *seeded {
 	t.Helper()
 	s := &seeded{team: e.team("Acme")}
 	// The endpoint comes first so the tickets below fill its delivery log.
+	// Its description would be an inline script if a page failed to escape
+	// it, which checkPage refuses.
 	s.rcv = newReceiver(t, http.StatusOK, "ok")
-	s.endpointID = endpointID(s.owner.addWebhook(s.rcv.URL+"/hooks", "Order system", "ticket.created", "ticket.message.created"))
+	s.endpointID = endpointID(s.owner.addWebhook(s.rcv.URL+"/hooks", `Order system <script>alert("hook")</script>`, "ticket.created", "ticket.message.created"))
 	s.owner.newTicket("Printer on fire", "pat@customer.example")
 	p := s.owner.newTicket("Cannot log in", "pat@customer.example")
 	p = s.owner.submit(p, "#reply-form", map[string]string{"body": "We're on it."}, "#send-reply")
