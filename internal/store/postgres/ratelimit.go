@@ -2,16 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tixallo/tixallo/internal/ratelimit"
 )
@@ -22,7 +16,7 @@ import (
 // request still in the window and a small row per key that is locked while
 // a decision is made, so decisions on one key are serialised across every
 // instance while different keys never wait for each other. A decision costs
-// the same however many requests the window holds (migrations/0003, 0005). The
+// the same however many requests the window holds (migrations/0003). The
 // tables are UNLOGGED and the decisions commit asynchronously: a crash of
 // the database forgets recent admissions, which errs towards admitting,
 // once; nothing else depends on them.
@@ -31,7 +25,7 @@ import (
 // round trip more per request. Instead the calls coalesce: a call that finds
 // no batch in flight (or fewer than maxLimitBatches) sends at once, alone or with
 // whatever is queued; calls arriving meanwhile queue and go together in the
-// next statement (tixallo_rate_limit_sorted), one round trip and one
+// next statement (tixallo_rate_limit_many), one round trip and one
 // transaction for all of them. Under load a batch holds about as many calls
 // as arrived during one round trip; an idle server pays no added delay.
 type Limiter struct {
@@ -60,9 +54,6 @@ const (
 	// batchTimeout bounds a batch, which serves many callers and so cannot
 	// run under any one caller's context.
 	batchTimeout = 10 * time.Second
-	// keysWithoutRowCode is the SQLSTATE tixallo_rate_limit_sorted raises
-	// when a key of the batch has no row yet.
-	keysWithoutRowCode = "TXRL1"
 )
 
 // limitCall is one Allow waiting for its decision.
@@ -161,82 +152,23 @@ func (l *Limiter) decide(ctx context.Context, batch []*limitCall) error {
 	for i, c := range batch {
 		keys[i], nows[i] = c.key, c.now.UnixMicro()
 	}
-	answers, err := decideSorted(ctx, l.s.pool, keys, nows, l.window.Microseconds(), l.limit)
-	if err != nil {
-		return err
-	}
-	for i, c := range batch {
-		a := answers[i]
-		c.d = l.decision(c.now, a.allowed, a.used, a.oldest)
-	}
-	return nil
-}
-
-// rateLimitAnswer is the database's answer for one request: whether it was
-// admitted, how many admitted requests the window then held, and the time
-// of the oldest of them (Unix µs; nil when none).
-type rateLimitAnswer struct {
-	allowed bool
-	used    int
-	oldest  *int64
-}
-
-// decideSorted decides keys[i] at nows[i] (Unix µs) in one statement and
-// answers in the same order. tixallo_rate_limit_sorted wants each key once,
-// in byte order, with its requests' times in arrival order
-// (migrations/0005); a stable sort keeps the arrival order within a key.
-func decideSorted(ctx context.Context, db conn, keys []string, nows []int64, window int64, limit int) ([]rateLimitAnswer, error) {
-	order := make([]int, len(keys))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	var (
-		distinct []string
-		counts   []int32
-		times    = make([]int64, len(order))
-	)
-	for i, r := range order {
-		if i == 0 || keys[r] != keys[order[i-1]] {
-			distinct = append(distinct, keys[r])
-			counts = append(counts, 0)
-		}
-		counts[len(counts)-1]++
-		times[i] = nows[r]
-	}
 	var (
 		allowed []bool
 		used    []int32
 		oldest  []*int64
 	)
-	decide := func() error {
-		rows, err := db.Query(ctx, `SELECT allowed, used, oldest FROM tixallo_rate_limit_sorted($1, $2, $3, $4, $5)`,
-			distinct, counts, times, window, limit)
-		if err != nil {
-			return err
-		}
-		_, err = pgx.ForEachRow(rows, []any{&allowed, &used, &oldest}, func() error { return nil })
-		return err
-	}
-	err := decide()
-	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == keysWithoutRowCode {
-		// A key seen for the first time: create its row on its own, then
-		// ask again (see migrations/0005 for why not in one go).
-		if _, err = db.Exec(ctx, `SELECT tixallo_rate_limit_add_keys($1)`, distinct); err == nil {
-			err = decide()
-		}
-	}
+	err := l.s.pool.QueryRow(ctx, `SELECT allowed, used, oldest FROM tixallo_rate_limit_many($1, $2, $3, $4)`,
+		keys, nows, l.window.Microseconds(), l.limit).Scan(&allowed, &used, &oldest)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: rate limit: %w", err)
+		return fmt.Errorf("postgres: rate limit: %w", err)
 	}
-	if len(allowed) != len(order) || len(used) != len(order) || len(oldest) != len(order) {
-		return nil, fmt.Errorf("postgres: rate limit: %d decisions for %d requests", len(allowed), len(order))
+	if len(allowed) != len(batch) || len(used) != len(batch) || len(oldest) != len(batch) {
+		return fmt.Errorf("postgres: rate limit: %d decisions for %d requests", len(allowed), len(batch))
 	}
-	answers := make([]rateLimitAnswer, len(order))
-	for i, r := range order {
-		answers[r] = rateLimitAnswer{allowed: allowed[i], used: int(used[i]), oldest: oldest[i]}
+	for i, c := range batch {
+		c.d = l.decision(c.now, allowed[i], int(used[i]), oldest[i])
 	}
-	return answers, nil
+	return nil
 }
 
 // decision turns the database's answer for a request at now into the
