@@ -40,8 +40,8 @@ func (t *txn) CreateEvent(ctx context.Context, e *helpdesk.Event) error {
 	e.Seq, t.tx.seqs = t.tx.seqs[0], t.tx.seqs[1:]
 	what := "create event " + e.Type
 	if err := t.deferWrite(ctx, e.WorkspaceID, what,
-		`INSERT INTO events (seq, id, workspace_id, type, payload, created_at) OVERRIDING SYSTEM VALUE
-		VALUES ($1, $2, $3, $4, $5, $6)`,
+		`INSERT INTO events (seq, id, workspace_id, type, payload, created_at, webhook_pending) OVERRIDING SYSTEM VALUE
+		VALUES ($1, $2, $3, $4, $5, $6, `+fanOutPending+`)`,
 		e.Seq, e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), e.CreatedAt); err != nil {
 		return err
 	}
@@ -51,6 +51,28 @@ func (t *txn) CreateEvent(ctx context.Context, e *helpdesk.Event) error {
 		}
 		t.tx.notified = true
 	}
+	return nil
+}
+
+// fanOutPending decides an event's webhook_pending as it is written: only
+// a workspace with an active endpoint has anything to fan out, and most
+// have none, so their events are written already done instead of passing
+// through the dispatcher (a read and an update of five indexes each). The
+// workspace's row lock, which the transaction holds by now, orders this
+// against an endpoint being created or enabled (lockWorkspaceRow), so an
+// endpoint gets exactly the events committed after it.
+const fanOutPending = `EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.workspace_id = $3 AND w.active)`
+
+// lockWorkspaceRow takes workspaceID's row lock, unless the transaction
+// holds it already.
+func (t *txn) lockWorkspaceRow(ctx context.Context, workspaceID string) error {
+	if t.tx.locked[workspaceID] {
+		return nil
+	}
+	if _, err := t.exec(ctx, workspaceID, lockWorkspace, workspaceID); err != nil {
+		return wrapErr(err, "lock workspace %s", workspaceID)
+	}
+	t.tx.lock(workspaceID)
 	return nil
 }
 

@@ -57,7 +57,13 @@ func (r reader) WebhookEndpoints(ctx context.Context, workspaceID string) ([]hel
 		FROM webhook_endpoints WHERE workspace_id = $1 ORDER BY created_at, id`, workspaceID)
 }
 
+// CreateWebhookEndpoint and UpdateWebhookEndpoint take the workspace's row
+// lock first, the lock event writers hold: an endpoint that becomes active
+// is then ordered against every event of its workspace (see fanOutPending).
 func (t *txn) CreateWebhookEndpoint(ctx context.Context, e *helpdesk.WebhookEndpoint) error {
+	if err := t.lockWorkspaceRow(ctx, e.WorkspaceID); err != nil {
+		return err
+	}
 	return t.insert(ctx, e.WorkspaceID, "create webhook endpoint", `INSERT INTO webhook_endpoints (`+endpointColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		e.ID, e.WorkspaceID, e.URL, e.Description, strings.Join(e.EventTypes, ","), e.Active, e.DisabledReason,
@@ -66,6 +72,9 @@ func (t *txn) CreateWebhookEndpoint(ctx context.Context, e *helpdesk.WebhookEndp
 }
 
 func (t *txn) UpdateWebhookEndpoint(ctx context.Context, e *helpdesk.WebhookEndpoint) error {
+	if err := t.lockWorkspaceRow(ctx, e.WorkspaceID); err != nil {
+		return err
+	}
 	return t.execOne(ctx, e.WorkspaceID, "update webhook endpoint "+e.ID, `UPDATE webhook_endpoints
 		SET url = $1, description = $2, event_types = $3, active = $4, disabled_reason = $5, disabled_at = $6,
 		    secret_sealed = $7, previous_secret_sealed = $8, previous_expires_at = $9, failing_since = $10,

@@ -11,8 +11,12 @@ import (
 // grows in commit order (there is one writer) and is never reused, even
 // after old events are pruned.
 func (t *txn) CreateEvent(ctx context.Context, e *helpdesk.Event) error {
-	err := t.queryRow(ctx, `INSERT INTO events (id, workspace_id, type, payload, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING seq`,
+	// Only a workspace with an active endpoint has anything to fan out; the
+	// events of the others are written already done. The single writer
+	// orders this against endpoints being created or enabled.
+	err := t.queryRow(ctx, `INSERT INTO events (id, workspace_id, type, payload, created_at, webhook_pending)
+		VALUES (?1, ?2, ?3, ?4, ?5,
+			EXISTS (SELECT 1 FROM webhook_endpoints WHERE workspace_id = ?2 AND active = 1)) RETURNING seq`,
 		e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), micros(e.CreatedAt)).Scan(&e.Seq)
 	if err != nil {
 		return wrapErr(err, "create event %s", e.Type)

@@ -110,31 +110,58 @@ func delivery(ep *helpdesk.WebhookEndpoint, ev *helpdesk.Event, due time.Time) h
 		EventType: ev.Type, State: helpdesk.DeliveryPending, NextAt: due, CreatedAt: at(14), UpdatedAt: at(14)}
 }
 
+// fanEvent returns a new event of w at second n.
+func fanEvent(w *world, n int) helpdesk.Event {
+	return helpdesk.Event{ID: newID(), WorkspaceID: w.WS.ID, Type: helpdesk.EventTicketCreated,
+		Payload: json.RawMessage(`{"n":` + fmt.Sprint(n) + `}`), CreatedAt: at(n)}
+}
+
+func createEvents(t *testing.T, s helpdesk.Store, evs ...*helpdesk.Event) {
+	t.Helper()
+	inTx(t, s, func(tx helpdesk.Tx) error {
+		for _, e := range evs {
+			if err := tx.CreateEvent(t.Context(), e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func unfanned(t *testing.T, s helpdesk.Store, limit int) []helpdesk.Event {
+	t.Helper()
+	var evs []helpdesk.Event
+	inTx(t, s, func(tx helpdesk.Tx) (err error) {
+		evs, err = tx.UnfannedEvents(t.Context(), limit)
+		return err
+	})
+	return evs
+}
+
 func testWebhookFanOut(t *testing.T, s helpdesk.Store) {
 	ctx := t.Context()
 	a := seed(t, s, "alpha")
 	b := seed(t, s, "beta")
-	ep := webhookEndpoint(a, 1)
-	createEndpoints(t, s, &ep)
+	c := seed(t, s, "gamma")
+	// The seeded events came before any endpoint, so they had nowhere to
+	// go and were written done; so is an event of a workspace whose only
+	// endpoint is disabled.
+	ep, epB, off := webhookEndpoint(a, 1), webhookEndpoint(b, 1), webhookEndpoint(c, 1)
+	off.Active = false
+	createEndpoints(t, s, &ep, &epB, &off)
+	evA, evB, evC := fanEvent(a, 16), fanEvent(b, 17), fanEvent(c, 18)
+	createEvents(t, s, &evA, &evB, &evC)
 
-	var evs []helpdesk.Event
-	inTx(t, s, func(tx helpdesk.Tx) error {
-		evs, _ = tx.UnfannedEvents(ctx, 0)
-		return nil
-	})
-	if len(evs) != 2 || evs[0].ID != a.Event.ID || evs[1].ID != b.Event.ID {
-		t.Fatalf("UnfannedEvents: %s, want the two seeded events oldest first", show(evs))
+	evs := unfanned(t, s, 0)
+	if len(evs) != 2 || evs[0].ID != evA.ID || evs[1].ID != evB.ID {
+		t.Fatalf("UnfannedEvents: %s, want the events of the two workspaces with an active endpoint, oldest first", show(evs))
 	}
-	if evs[0].Seq != a.Event.Seq || evs[0].WorkspaceID != a.WS.ID || evs[0].Type != a.Event.Type || !evs[0].CreatedAt.Equal(a.Event.CreatedAt) {
+	if evs[0].Seq != evA.Seq || evs[0].WorkspaceID != a.WS.ID || evs[0].Type != evA.Type || !evs[0].CreatedAt.Equal(evA.CreatedAt) {
 		t.Errorf("UnfannedEvents row: %s", show(evs[0]))
 	}
-	inTx(t, s, func(tx helpdesk.Tx) error {
-		got, err := tx.UnfannedEvents(ctx, 1)
-		if len(got) != 1 {
-			t.Errorf("UnfannedEvents limit 1: %d rows", len(got))
-		}
-		return err
-	})
+	if got := unfanned(t, s, 1); len(got) != 1 {
+		t.Errorf("UnfannedEvents limit 1: %d rows", len(got))
+	}
 
 	d := delivery(&ep, &a.Event, at(20))
 	inTx(t, s, func(tx helpdesk.Tx) error {
@@ -146,22 +173,28 @@ func testWebhookFanOut(t *testing.T, s helpdesk.Store) {
 		if err := tx.CreateWebhookDeliveries(ctx, []helpdesk.Delivery{again}); err != nil {
 			return err
 		}
-		return tx.MarkEventsFannedOut(ctx, []int64{a.Event.Seq})
+		return tx.MarkEventsFannedOut(ctx, []int64{evA.Seq})
 	})
-	inTx(t, s, func(tx helpdesk.Tx) error {
-		got, err := tx.UnfannedEvents(ctx, 0)
-		if len(got) != 1 || got[0].ID != b.Event.ID {
-			t.Errorf("after MarkEventsFannedOut: %s", show(got))
-		}
-		return err
-	})
+	if got := unfanned(t, s, 0); len(got) != 1 || got[0].ID != evB.ID {
+		t.Errorf("after MarkEventsFannedOut: %s", show(got))
+	}
 	ds, err := s.WebhookDeliveries(ctx, a.WS.ID, ep.ID, helpdesk.WebhookPage{})
 	noErr(t, err)
 	equal(t, "WebhookDeliveries after a double fan-out", ds, []helpdesk.Delivery{d})
-	pending, unfanned, err := s.WebhookBacklog(ctx)
+	pending, waiting, err := s.WebhookBacklog(ctx)
 	noErr(t, err)
-	if pending != 1 || unfanned != 1 {
-		t.Errorf("WebhookBacklog = %d pending, %d unfanned; want 1, 1", pending, unfanned)
+	if pending != 1 || waiting != 1 {
+		t.Errorf("WebhookBacklog = %d pending, %d unfanned; want 1, 1", pending, waiting)
+	}
+	// Enabling the endpoint makes the workspace's next events wait for
+	// fan-out.
+	on := off
+	on.Active, on.UpdatedAt = true, at(19)
+	inTx(t, s, func(tx helpdesk.Tx) error { return tx.UpdateWebhookEndpoint(ctx, &on) })
+	evC2 := fanEvent(c, 19)
+	createEvents(t, s, &evC2)
+	if got := unfanned(t, s, 0); len(got) != 2 || got[0].ID != evB.ID || got[1].ID != evC2.ID {
+		t.Errorf("after enabling an endpoint: %s, want %s and %s", show(got), evB.ID, evC2.ID)
 	}
 	ev, err := s.EventByID(ctx, a.WS.ID, a.Event.ID)
 	noErr(t, err)
