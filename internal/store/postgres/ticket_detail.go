@@ -13,8 +13,8 @@ const ticketCustomerSelect = rowmap.TicketCustomerSelect + ` WHERE t.workspace_i
 // TicketWithCustomer reads a ticket and its customer (with the company) in
 // one round trip instead of two, for helpdesk.Service.Ticket: the read behind
 // GET /api/v1/tickets/{id}. The customer is nil when it is not found beside
-// the ticket, which the foreign key rules out; the caller then reads it on
-// its own, which reports that as it always has.
+// the ticket, which the foreign key rules out (helpdesk.Service then
+// answers ErrNotFound).
 func (r reader) TicketWithCustomer(ctx context.Context, workspaceID, id string) (*helpdesk.Ticket, *helpdesk.Customer, error) {
 	var row rowmap.TicketCustomer
 	if err := r.queryRow(ctx, workspaceID, ticketCustomerSelect, workspaceID, id).Scan(row.Dest(scanners{})...); err != nil {
