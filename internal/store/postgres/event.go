@@ -45,11 +45,13 @@ func (t *txn) CreateEvent(ctx context.Context, e *helpdesk.Event) error {
 		e.Seq, e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), e.CreatedAt); err != nil {
 		return err
 	}
-	if !t.tx.notified {
-		if err := t.deferWrite(ctx, "", "notify webhook dispatchers", notifyWorkSQL); err != nil {
+	if !t.tx.woken[""] && !t.tx.woken[e.WorkspaceID] {
+		// Wake the dispatchers only for a workspace that has an endpoint
+		// (see fanOutPending): with none, there is no work for them.
+		if err := t.deferWrite(ctx, e.WorkspaceID, "notify webhook dispatchers", notifyFanOutSQL, e.WorkspaceID); err != nil {
 			return err
 		}
-		t.tx.notified = true
+		t.tx.wake(e.WorkspaceID)
 	}
 	return nil
 }
@@ -130,9 +132,11 @@ func (s *txState) useSeqs(seqs []int64) {
 // lockWorkspace takes a workspace's row lock until the transaction ends.
 const lockWorkspace = `SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE`
 
-// notifyWorkSQL is notifyWork's statement (notify.go), sent here with the
-// event's insert.
-const notifyWorkSQL = `SELECT pg_notify('` + wakeChannel + `', '')`
+// notifyFanOutSQL is notifyWork's statement (notify.go) for an event of
+// workspace $1, sent with the event's insert: it wakes the dispatchers when
+// the event waits for fan-out.
+const notifyFanOutSQL = `SELECT pg_notify('` + wakeChannel + `', '')
+	WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.workspace_id = $1 AND w.active)`
 
 // wrapConflict is wrapErr for an INSERT … ON CONFLICT DO NOTHING RETURNING:
 // no row back means the row was already there.

@@ -100,10 +100,10 @@ type batchState struct {
 	pending []pendingItem
 	// began is set once BEGIN has been sent.
 	began bool
-	// locked, notified and seq are txState's, for the members that
+	// locked, woken and seq are txState's, for the members that
 	// succeeded.
 	locked    map[string]bool
-	notified  bool
+	woken     map[string]bool
 	seq       map[string]int64
 	seqs      []int64
 	seqsCover map[string]bool
@@ -117,7 +117,7 @@ type batchState struct {
 
 // keep makes what a member that succeeded leaves the batch's.
 func (b *batchState) keep(st *txState) {
-	b.locked, b.notified, b.seq = st.locked, st.notified, st.seq
+	b.locked, b.woken, b.seq = st.locked, st.woken, st.seq
 	b.seqs, b.seqsCover = st.seqs, st.seqsCover
 	for ws, n := range st.stored {
 		if b.seqStored == nil {
@@ -428,7 +428,7 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 		c.counted() // the member's BEGIN: its SAVEPOINT
 		mark := len(b.pending)
 		b.pending = append(b.pending, pendingItem{sql: "SAVEPOINT m"})
-		st := &txState{batch: b, locked: maps.Clone(b.locked), notified: b.notified,
+		st := &txState{batch: b, locked: maps.Clone(b.locked), woken: maps.Clone(b.woken),
 			seq: maps.Clone(b.seq), seqs: b.seqs, seqsCover: b.seqsCover}
 		t := &txn{reader{db: c.conn, onQuery: c.onQuery, tx: st}}
 		out = call(t, r.fn)

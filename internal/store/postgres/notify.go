@@ -21,13 +21,13 @@ var _ helpdesk.EventWaker = (*Store)(nil)
 
 // notifyWork queues the wake-up for this transaction's commit.
 func (t *txn) notifyWork(ctx context.Context) error {
-	if t.tx.notified {
+	if t.tx.woken[""] {
 		return nil
 	}
 	if _, err := t.exec(ctx, "", `SELECT pg_notify('`+wakeChannel+`', '')`); err != nil {
 		return wrapErr(err, "notify webhook dispatchers")
 	}
-	t.tx.notified = true
+	t.tx.wake("")
 	return nil
 }
 

@@ -44,8 +44,9 @@ type txState struct {
 	// locked holds the workspaces whose row the batch holds locked: those
 	// of the members before that succeeded, plus this member's.
 	locked map[string]bool
-	// notified is set once the batch's transaction has queued its wake-up.
-	notified bool
+	// woken holds the workspaces whose events' wake-up the batch's
+	// transaction has queued; "" stands for an unconditional one.
+	woken map[string]bool
 	// batch holds the control statements (BEGIN, SAVEPOINT, RELEASE …)
 	// that go out ahead of the member's first statement, in its round trip.
 	batch *batchState
@@ -65,6 +66,15 @@ type txState struct {
 	// database, or a deferred write's failure: the member cannot commit even
 	// if fn swallowed the error.
 	failed error
+}
+
+// wake notes that the batch's transaction has queued the dispatchers'
+// wake-up for workspaceID's events ("" for any).
+func (s *txState) wake(workspaceID string) {
+	if s.woken == nil {
+		s.woken = map[string]bool{}
+	}
+	s.woken[workspaceID] = true
 }
 
 // lock notes that the batch's transaction holds workspaceID's row lock.
