@@ -42,8 +42,24 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 		return nil, err
 	}
 
+	// The reads go first, on the store, outside the write transaction: on
+	// both stores every write transaction takes its turn in one writer (one
+	// connection on PostgreSQL), and reads made there would make the
+	// writes queued behind them wait. What they found is still checked in
+	// the transaction: the ticket's foreign keys need the inbox and the
+	// customer (neither can be deleted), and a customer created meanwhile
+	// makes CreateCustomer conflict, after which the transaction reads it
+	// (foundOrNewCustomer). A transaction that runs again (PostgreSQL's
+	// group commit reruns a member after a lost race) reads everything for
+	// itself. A default inbox changed meanwhile gets the ticket as if it had
+	// been created just before the change.
+	pre := s.store.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
+	rerun := false
 	return write(ctx, s, func(tx Tx) (*Ticket, error) {
-		pre := tx.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
+		if rerun {
+			pre = tx.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
+		}
+		rerun = true
 		inbox, err := ticketInbox(in.InboxID, pre)
 		if err != nil {
 			return nil, err
@@ -82,7 +98,7 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 }
 
 // TicketCreateReads are the reads CreateTicket makes before it takes a
-// number (Tx.TicketCreateReads).
+// number (Reader.TicketCreateReads).
 type TicketCreateReads struct {
 	Inbox       *Inbox
 	InboxErr    error
@@ -116,7 +132,16 @@ func (s *Service) foundOrNewCustomer(ctx context.Context, tx Tx, workspaceID, em
 	now := s.Now()
 	c = &Customer{ID: s.newID(), WorkspaceID: workspaceID, Email: email, Name: name, CreatedAt: now, UpdatedAt: now}
 	if err := tx.CreateCustomer(ctx, c); err != nil {
-		return nil, fmt.Errorf("create customer: %w", err)
+		if !errors.Is(err, ErrConflict) {
+			return nil, fmt.Errorf("create customer: %w", err)
+		}
+		// Another create made this customer after the look-up, which ran
+		// before this transaction: the transaction can see it now.
+		found, ferr := tx.CustomerByEmail(ctx, workspaceID, email)
+		if ferr != nil {
+			return nil, fmt.Errorf("create customer: %w", errors.Join(err, ferr))
+		}
+		return found, nil
 	}
 	if err := s.emitCustomer(ctx, tx, c); err != nil {
 		return nil, err

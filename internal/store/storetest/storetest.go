@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) helpdesk.Store) {
 		{"TicketNumberRollback", testTicketNumberRollback},
 		{"TicketNumbersGapless", testTicketNumbersGapless},
 		{"TicketPaging", testTicketPaging},
+		{"TicketCreateReads", testTicketCreateReads},
 		{"CountTickets", testCountTickets},
 		{"Messages", testMessages},
 		{"APIKeys", testAPIKeys},
