@@ -76,11 +76,6 @@ type Reader interface {
 	Companies(ctx context.Context, workspaceID string) ([]Company, error)
 
 	Ticket(ctx context.Context, workspaceID, id string) (*Ticket, error)
-	// TicketCreateReads makes CreateTicket's reads: the ticket's inbox (the
-	// default one when inboxID is empty) and its customer by email, each
-	// with the error Inbox, DefaultInbox or CustomerByEmail would have
-	// returned. The PostgreSQL store makes both in one round trip.
-	TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) TicketCreateReads
 	TicketByNumber(ctx context.Context, workspaceID string, number int64) (*Ticket, error)
 	Tickets(ctx context.Context, workspaceID string, f TicketFilter) ([]TicketRow, error)
 	// TicketPage lists the tickets Tickets lists for f, in the same order,
@@ -140,6 +135,14 @@ type Writer interface {
 	CreateCustomer(ctx context.Context, c *Customer) error
 	UpdateCustomer(ctx context.Context, c *Customer) error
 	CreateCompany(ctx context.Context, c *Company) error
+
+	// TicketCreateReads makes CreateTicket's reads before it takes a number:
+	// the ticket's inbox (the default one when inboxID is empty) and its
+	// customer by email, each with the error Inbox, DefaultInbox or
+	// CustomerByEmail would have returned. The PostgreSQL store makes both
+	// in one round trip, which the other writers of its group-commit batch
+	// would otherwise wait for twice.
+	TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) TicketCreateReads
 
 	// NextTicketNumber reserves the workspace's next ticket number. It is
 	// gapless because it is taken inside the creating transaction: a rollback

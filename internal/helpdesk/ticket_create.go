@@ -42,24 +42,8 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 		return nil, err
 	}
 
-	// The reads go first, on the store, outside the write transaction: on
-	// both stores every write transaction takes its turn in one writer (one
-	// connection on PostgreSQL), and reads made there would make the
-	// writes queued behind them wait. What they found is still checked in
-	// the transaction: the ticket's foreign keys need the inbox and the
-	// customer (neither can be deleted), and a customer created meanwhile
-	// makes CreateCustomer conflict, after which the transaction reads it
-	// (foundOrNewCustomer). A transaction that runs again (PostgreSQL's
-	// group commit reruns a member after a lost race) reads everything for
-	// itself. A default inbox changed meanwhile gets the ticket as if it had
-	// been created just before the change.
-	pre := s.store.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
-	rerun := false
 	return write(ctx, s, func(tx Tx) (*Ticket, error) {
-		if rerun {
-			pre = tx.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
-		}
-		rerun = true
+		pre := tx.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
 		inbox, err := ticketInbox(in.InboxID, pre)
 		if err != nil {
 			return nil, err
@@ -98,7 +82,7 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 }
 
 // TicketCreateReads are the reads CreateTicket makes before it takes a
-// number (Reader.TicketCreateReads).
+// number (Tx.TicketCreateReads).
 type TicketCreateReads struct {
 	Inbox       *Inbox
 	InboxErr    error
@@ -135,8 +119,9 @@ func (s *Service) foundOrNewCustomer(ctx context.Context, tx Tx, workspaceID, em
 		if !errors.Is(err, ErrConflict) {
 			return nil, fmt.Errorf("create customer: %w", err)
 		}
-		// Another create made this customer after the look-up, which ran
-		// before this transaction: the transaction can see it now.
+		// A concurrent create made this customer after the look-up (on
+		// PostgreSQL, whose transactions read committed rows): the
+		// transaction can see it now, which spares running it again.
 		found, ferr := tx.CustomerByEmail(ctx, workspaceID, email)
 		if ferr != nil {
 			return nil, fmt.Errorf("create customer: %w", errors.Join(err, ferr))

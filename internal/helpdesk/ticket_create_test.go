@@ -8,10 +8,10 @@ import (
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
 
-// TestCreateTicketNewCustomerRace: CreateTicket looks the customer up
-// before its write transaction, so concurrent creates for one new email
-// all find nobody and all try to create the customer. One does; the others
-// meet the conflict and read the customer inside their transaction. Every create succeeds, with one customer for all of them
+// TestCreateTicketNewCustomerRace: concurrent creates for one new email.
+// On PostgreSQL several transactions find nobody and try to create the
+// customer; one does, the others meet the conflict and read the customer
+// it made. On SQLite the one writer orders them. Every create succeeds, with one customer for all of them
 // and gapless numbers.
 func TestCreateTicketNewCustomerRace(t *testing.T) {
 	f := newFixture(t)

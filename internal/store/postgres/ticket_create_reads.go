@@ -9,9 +9,9 @@ import (
 // TicketCreateReads reads a new ticket's inbox (the default one when
 // inboxID is empty) and its customer by email in one round trip, each with
 // the error Inbox, DefaultInbox or CustomerByEmail would have returned.
-// The service makes them on the pool, before its write transaction, and in
-// the transaction only when that runs again.
-func (t reader) TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) helpdesk.TicketCreateReads {
+// Inside a group-commit batch every round trip of a member is time the
+// members after it wait, so the ticket create's two reads share one.
+func (t *txn) TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) helpdesk.TicketCreateReads {
 	inbox := stmt{`SELECT ` + inboxColumns + ` FROM inboxes WHERE workspace_id = $1 AND is_default`, []any{workspaceID}}
 	inboxWhat := "default inbox"
 	if inboxID != "" {

@@ -8,7 +8,7 @@ import (
 
 // TicketCreateReads makes a ticket create's two reads one after another:
 // in process, a statement costs no round trip to save.
-func (t reader) TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) helpdesk.TicketCreateReads {
+func (t *txn) TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) helpdesk.TicketCreateReads {
 	var out helpdesk.TicketCreateReads
 	if inboxID == "" {
 		out.Inbox, out.InboxErr = t.DefaultInbox(ctx, workspaceID)

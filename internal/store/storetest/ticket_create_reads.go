@@ -6,15 +6,15 @@ import (
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
 
-// testTicketCreateReads: the create's reads, on the store and inside a
-// transaction, answer what Inbox, DefaultInbox and CustomerByEmail answer,
-// and see nothing of another workspace (on PostgreSQL the store's reads go
-// out together, under one workspace setting).
+// testTicketCreateReads: the create's reads answer what Inbox,
+// DefaultInbox and CustomerByEmail answer, and see nothing of another
+// workspace (on PostgreSQL they go out together, under one workspace
+// setting).
 func testTicketCreateReads(t *testing.T, s helpdesk.Store) {
 	ctx := t.Context()
 	a := seed(t, s, "alpha")
 	b := seed(t, s, "beta")
-	check := func(how string, r helpdesk.Reader) {
+	check := func(how string, r helpdesk.Tx) {
 		t.Helper()
 		got := r.TicketCreateReads(ctx, a.WS.ID, "", a.Customer.Email)
 		noErr(t, got.InboxErr)
@@ -36,7 +36,6 @@ func testTicketCreateReads(t *testing.T, s helpdesk.Store) {
 			t.Errorf("%s: another workspace's rows came back: %v, %v", how, got.Inbox, got.Customer)
 		}
 	}
-	check("store", s)
 	inTx(t, s, func(tx helpdesk.Tx) error {
 		check("transaction", tx)
 		return nil
