@@ -1,19 +1,12 @@
 package storetest
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"testing"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
-
-// TicketPager is a store with the API's list read beside the app's.
-type TicketPager interface {
-	Tickets(ctx context.Context, workspaceID string, f helpdesk.TicketFilter) ([]helpdesk.TicketRow, error)
-	TicketPage(ctx context.Context, workspaceID string, f helpdesk.TicketFilter) ([]helpdesk.Ticket, error)
-}
 
 // TicketPageFilters are the filters both list reads are checked with, over
 // a workspace with the given inbox, assignee and customer.
@@ -41,7 +34,7 @@ func TicketPageFilters(inbox, assignee, customer string) []helpdesk.TicketFilter
 // the same order, for every filter of TicketPageFilters, cursor and limit,
 // and nothing of another workspace. The stores seed ws their own way (many
 // tickets, some merged, some unassigned) and call it.
-func CheckTicketPage(t *testing.T, s TicketPager, ws, inbox, assignee, customer string) {
+func CheckTicketPage(t *testing.T, s helpdesk.Reader, ws, inbox, assignee, customer string) {
 	t.Helper()
 	ctx := t.Context()
 	for i, f := range TicketPageFilters(inbox, assignee, customer) {
