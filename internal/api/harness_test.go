@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tixallo/tixallo/internal/fakeclock"
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/httpserver"
 	"github.com/tixallo/tixallo/internal/metrics"
@@ -120,24 +121,6 @@ func checkNoKeysStored(t testing.TB, db *teststore.DB) {
 	}
 }
 
-// testClock is the injected clock of one env.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is one server: a fresh SQLite file, the domain service, the API and
 // the real router, all on one fake clock.
 type env struct {
@@ -147,7 +130,7 @@ type env struct {
 	svc     *helpdesk.Service
 	api     *API
 	handler http.Handler
-	clock   *testClock
+	clock   *fakeclock.Clock
 	queries atomic.Int64
 	metrics *metrics.Registry
 }
@@ -170,7 +153,7 @@ func newEnv(t testing.TB, configure ...func(*envConfig)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, clock: &testClock{t: time.Now().UTC().Truncate(time.Second)}, metrics: metrics.NewRegistry()}
+	e := &env{t: t, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second)), metrics: metrics.NewRegistry()}
 	e.db = teststore.Open(t, teststore.Options{Dir: dir, OnQuery: func() { e.queries.Add(1) }})
 	// Registered after Open, so it runs before the store closes and the
 	// PostgreSQL schema is dropped.

@@ -11,13 +11,13 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/net/html"
 
 	"github.com/tixallo/tixallo/internal/egress"
+	"github.com/tixallo/tixallo/internal/fakeclock"
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/httpserver"
 	"github.com/tixallo/tixallo/internal/metrics"
@@ -26,25 +26,6 @@ import (
 	"github.com/tixallo/tixallo/internal/web"
 	"github.com/tixallo/tixallo/internal/webhook"
 )
-
-// clock is a settable time source shared by the service and the app, so
-// tests can move past session timeouts and throttle delays.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // env is one Tixallo server with the real router, a real SQLite database in
 // a temporary directory and a fake clock. Webhooks are wired as in
@@ -56,7 +37,7 @@ type env struct {
 	t          *testing.T
 	svc        *helpdesk.Service
 	store      helpdesk.Store
-	clock      *clock
+	clock      *fakeclock.Clock
 	srv        *httptest.Server
 	dispatcher *webhook.Dispatcher
 }
@@ -109,7 +90,7 @@ func withOptions(fn func(*web.Options)) envOption {
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	store := teststore.Open(t, teststore.Options{}).Store // SQLite, or PostgreSQL on the second run
-	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := fakeclock.New(time.Now().UTC().Truncate(time.Second))
 	o := web.Options{Now: clk.Now}
 	cfg := envConfig{egress: egress.Options{AllowPrivate: true}}
 	for _, fn := range opts {

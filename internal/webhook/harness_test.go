@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tixallo/tixallo/internal/egress"
+	"github.com/tixallo/tixallo/internal/fakeclock"
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/serverkey"
 	"github.com/tixallo/tixallo/internal/store/teststore"
@@ -22,23 +23,6 @@ import (
 // that writes events in its transactions, the egress client with
 // AllowPrivate (they deliver to loopback receivers only), and a fake clock
 // that the tests move before calling Drain.
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // received is one request a receiver got.
 type received struct {
@@ -107,7 +91,7 @@ type env struct {
 	store  helpdesk.Store
 	svc    *helpdesk.Service
 	disp   *Dispatcher
-	clock  *fakeClock
+	clock  *fakeclock.Clock
 	key    serverkey.Key
 	ws     string
 	opts   Options
@@ -126,7 +110,7 @@ func newEnv(t *testing.T, tweak ...func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
+	clock := fakeclock.New(time.Now().UTC().Truncate(time.Second))
 	egressOpts := egress.Options{AllowPrivate: true}
 	sender := NewSender(egress.NewClient(egressOpts))
 	opts := Options{
