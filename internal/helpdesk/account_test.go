@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tixallo/tixallo/internal/fakeclock"
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/store/teststore"
 )
@@ -14,26 +15,16 @@ const pw = "correct violet staple engine"
 type fixture struct {
 	svc   *helpdesk.Service
 	store helpdesk.Store
-	mu    sync.Mutex
-	now   time.Time
+	clk   *fakeclock.Clock
 }
 
-func (f *fixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fixture) advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
-}
+func (f *fixture) clock() time.Time        { return f.clk.Now() }
+func (f *fixture) advance(d time.Duration) { f.clk.Advance(d) }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	st := teststore.Open(t, teststore.Options{}).Store // SQLite, or PostgreSQL on the second run
-	f := &fixture{store: st, now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
+	f := &fixture{store: st, clk: fakeclock.New(time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC))}
 	f.svc = helpdesk.NewService(st, helpdesk.Options{Now: f.clock})
 	return f
 }
