@@ -65,6 +65,24 @@ type Tx interface {
 	Columns(ctx context.Context, query string) ([]string, error)
 }
 
+// Rows is what the drivers' result sets have in common for EachRow.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// EachRow calls row for each row of rows, as Tx.Query does, and stops at
+// the first error. The caller closes rows.
+func EachRow(rows Rows, row func(scan func(dest ...any) error) error) error {
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // fileName is NNNN_name.sql: a version of at least four digits, then a name.
 var fileName = regexp.MustCompile(`^([0-9]{4,})_([a-z0-9_]+)\.sql$`)
 

@@ -51,12 +51,7 @@ func (t sqlTx) Query(ctx context.Context, query string, args []any, row func(sca
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := row(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return EachRow(rows, row)
 }
 
 // Columns prepares nothing that outlives the call: database/sql closes the

@@ -75,12 +75,7 @@ func (t pgxTx) Query(ctx context.Context, query string, args []any, row func(sca
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := row(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return migrate.EachRow(rows, row)
 }
 
 // Columns sends the query by the simple protocol: pgx would otherwise cache
