@@ -116,17 +116,7 @@ func (s *Service) foundOrNewCustomer(ctx context.Context, tx Tx, workspaceID, em
 	now := s.Now()
 	c = &Customer{ID: s.newID(), WorkspaceID: workspaceID, Email: email, Name: name, CreatedAt: now, UpdatedAt: now}
 	if err := tx.CreateCustomer(ctx, c); err != nil {
-		if !errors.Is(err, ErrConflict) {
-			return nil, fmt.Errorf("create customer: %w", err)
-		}
-		// A concurrent create made this customer after the look-up (on
-		// PostgreSQL, whose transactions read committed rows): the
-		// transaction can see it now, which spares running it again.
-		found, ferr := tx.CustomerByEmail(ctx, workspaceID, email)
-		if ferr != nil {
-			return nil, fmt.Errorf("create customer: %w", errors.Join(err, ferr))
-		}
-		return found, nil
+		return nil, fmt.Errorf("create customer: %w", err)
 	}
 	if err := s.emitCustomer(ctx, tx, c); err != nil {
 		return nil, err

@@ -10,8 +10,8 @@ import (
 
 // TestCreateTicketNewCustomerRace: concurrent creates for one new email.
 // On PostgreSQL several transactions find nobody and try to create the
-// customer; one does, the others meet the conflict and read the customer
-// it made. On SQLite the one writer orders them. Every create succeeds, with one customer for all of them
+// customer; one does, the others meet the conflict and the store runs them
+// again, when they find it. On SQLite the one writer orders them. Every create succeeds, with one customer for all of them
 // and gapless numbers.
 func TestCreateTicketNewCustomerRace(t *testing.T) {
 	f := newFixture(t)
