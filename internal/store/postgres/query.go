@@ -230,9 +230,6 @@ func (r reader) send(ctx context.Context, ws string, stmts ...stmt) (pgx.BatchRe
 	if r.tx != nil {
 		cur = r.tx.workspace
 	}
-	// On the pool, the batch runs as one implicit transaction (a single
-	// Sync), so one setting serves every statement of it, as in a batch of
-	// the committer's.
 	queue := func(ws string, s stmt) bool {
 		set := ws != "" && ws != cur
 		if set {
