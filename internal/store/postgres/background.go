@@ -54,5 +54,5 @@ func (b BackgroundStore) InTx(ctx context.Context, fn func(tx helpdesk.Tx) error
 			return err
 		}
 	}
-	return req.wait()
+	return req.Wait()
 }

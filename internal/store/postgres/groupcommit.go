@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
+	"github.com/tixallo/tixallo/internal/store/txbatch"
 )
 
 // Group commit.
@@ -78,9 +79,9 @@ import (
 // fn runs on the committer's goroutine: it must not call InTx itself (that
 // would wait forever) nor runtime.Goexit (t.FailNow).
 //
-// A batch is whatever is waiting, without a timer: while one commits the
-// next queues, so the batch grows with the load and a lone caller waits
-// for nobody.
+// Package txbatch hands the calls over: a batch is whatever is waiting,
+// without a timer, so it grows with the load and a lone caller waits for
+// nobody.
 
 // maxMembers bounds the members of one transaction. PostgreSQL keeps the
 // first 64 subtransaction ids of a transaction in shared memory; past that
@@ -92,7 +93,7 @@ const maxMembers = 48
 const maxAttempts = 3
 
 // errClosed is what InTx returns once the store is closed.
-var errClosed = errors.New("postgres: store is closed")
+var errClosed = fmt.Errorf("postgres: %w", txbatch.ErrClosed)
 
 // batchState is what the batch's transaction holds for its members.
 type batchState struct {
@@ -129,29 +130,17 @@ func (b *batchState) keep(st *txState) {
 
 // txReq is one InTx call waiting for the committer.
 type txReq struct {
-	ctx      context.Context
-	fn       func(tx helpdesk.Tx) error
-	attempts int            // runs of fn so far
-	eager    bool           // its writes go out before it returns (see runMember)
-	done     chan txOutcome // buffered: the committer never waits for the caller
+	*txbatch.Call
+	attempts int  // runs of fn so far
+	eager    bool // its writes go out before it returns (see runMember)
 }
-
-type txOutcome struct {
-	err      error
-	panicked bool
-	panicVal any
-}
-
-func (o txOutcome) ok() bool { return o.err == nil && !o.panicked }
 
 // committer owns the connection the write transactions run on.
 type committer struct {
 	connect func(context.Context) (*pgx.Conn, error)
 	onQuery func()
 
-	reqs    chan *txReq
-	quit    chan struct{}
-	stopped chan struct{}
+	queue *txbatch.Queue[*txReq]
 
 	conn *pgx.Conn // nil until the first batch, and after a broken one
 
@@ -161,13 +150,8 @@ type committer struct {
 }
 
 func newCommitter(connect func(context.Context) (*pgx.Conn, error), onQuery func()) *committer {
-	c := &committer{
-		connect: connect, onQuery: onQuery,
-		reqs:    make(chan *txReq),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
-	}
-	go c.run()
+	c := &committer{connect: connect, onQuery: onQuery}
+	c.queue = txbatch.Start(maxMembers, c.runBatch, c.disconnect)
 	return c
 }
 
@@ -193,46 +177,27 @@ func (c *committer) inTx(ctx context.Context, fn func(tx helpdesk.Tx) error) err
 	if err := c.send(req); err != nil {
 		return err
 	}
-	return req.wait()
+	return req.Wait()
 }
 
 func newTxReq(ctx context.Context, fn func(tx helpdesk.Tx) error) *txReq {
-	return &txReq{ctx: ctx, fn: fn, done: make(chan txOutcome, 1)}
+	return &txReq{Call: txbatch.NewCall(ctx, fn)}
 }
 
 // send queues req for the committer's next batch.
 func (c *committer) send(req *txReq) error {
-	select {
-	case c.reqs <- req:
-		return nil
-	case <-req.ctx.Done():
-		return fmt.Errorf("postgres: begin: %w", req.ctx.Err())
-	case <-c.quit:
+	switch err := c.queue.Send(req.Ctx, req); {
+	case errors.Is(err, txbatch.ErrClosed):
 		return errClosed
+	case err != nil:
+		return fmt.Errorf("postgres: begin: %w", err)
 	}
+	return nil
 }
 
 // offer queues req only if the committer is waiting for work or
 // gathering a batch right now.
-func (c *committer) offer(req *txReq) bool {
-	select {
-	case c.reqs <- req:
-		return true
-	default:
-		return false
-	}
-}
-
-// wait returns the outcome of a queued call. Once the committer has it,
-// it waits whatever the call's context does: returning early could report
-// a failure for a write that commits.
-func (r *txReq) wait() error {
-	out := <-r.done
-	if out.panicked {
-		panic(out.panicVal)
-	}
-	return out.err
-}
+func (c *committer) offer(req *txReq) bool { return c.queue.Offer(req) }
 
 func (c *committer) counted() {
 	if c.onQuery != nil {
@@ -241,42 +206,7 @@ func (c *committer) counted() {
 }
 
 // stop makes the committer finish its work and close its connection.
-func (c *committer) stop() {
-	select {
-	case <-c.quit:
-	default:
-		close(c.quit)
-	}
-	<-c.stopped
-}
-
-func (c *committer) run() {
-	defer close(c.stopped)
-	defer c.disconnect()
-	var queue []*txReq // calls waiting for a batch, reruns first
-	for {
-		if len(queue) == 0 {
-			select {
-			case r := <-c.reqs:
-				queue = append(queue, r)
-			case <-c.quit:
-				return
-			}
-		}
-	collect:
-		for len(queue) < maxMembers {
-			select {
-			case r := <-c.reqs:
-				queue = append(queue, r)
-			default:
-				break collect
-			}
-		}
-		n := min(len(queue), maxMembers)
-		rerun := c.runBatch(queue[:n])
-		queue = append(rerun, queue[n:]...)
-	}
-}
+func (c *committer) stop() { c.queue.Stop() }
 
 func (c *committer) disconnect() {
 	if c.conn == nil {
@@ -306,14 +236,14 @@ func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
 		cancel()
 		if err != nil {
 			for _, r := range batch {
-				r.done <- txOutcome{err: fmt.Errorf("postgres: begin: %w", err)}
+				r.Answer(txbatch.Outcome{Err: fmt.Errorf("postgres: begin: %w", err)})
 			}
 			return nil
 		}
 		c.conn = conn
 	}
 	b := &batchState{pending: []pendingItem{{sql: "BEGIN"}}}
-	outs := make([]txOutcome, len(batch))
+	outs := make([]txbatch.Outcome, len(batch))
 	for i, r := range batch {
 		out, fatal := c.runMember(b, r)
 		outs[i] = out
@@ -342,8 +272,8 @@ func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
 		// so every member that had succeeded gets the error.
 		c.disconnect()
 		for i := range outs {
-			if outs[i].ok() {
-				outs[i].err = fmt.Errorf("postgres: commit: %w", err)
+			if outs[i].OK() {
+				outs[i].Err = fmt.Errorf("postgres: commit: %w", err)
 			}
 		}
 		c.answer(batch, outs)
@@ -352,15 +282,15 @@ func (c *committer) runBatch(batch []*txReq) (rerun []*txReq) {
 	// PostgreSQL refused: nothing of the batch was committed.
 	_ = c.control("ROLLBACK") // a transaction left open by a failed RELEASE
 	for i, r := range batch {
-		if !outs[i].ok() {
-			r.done <- outs[i]
+		if !outs[i].OK() {
+			r.Answer(outs[i])
 			continue
 		}
-		if retryable(err, false) && r.attempts < maxAttempts && r.ctx.Err() == nil {
+		if retryable(err, false) && r.attempts < maxAttempts && r.Ctx.Err() == nil {
 			rerun = append(rerun, r)
 			continue
 		}
-		r.done <- txOutcome{err: wrapErr(err, "postgres: commit")}
+		r.Answer(txbatch.Outcome{Err: wrapErr(err, "postgres: commit")})
 	}
 	return rerun
 }
@@ -418,10 +348,10 @@ func (c *committer) commit(b *batchState) error {
 // runMember runs one caller's fn in a savepoint of the batch's transaction,
 // again while it lost a race and has attempts left. fatal reports a failure
 // of the whole transaction, which the caller must abort.
-func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal error) {
+func (c *committer) runMember(b *batchState, r *txReq) (out txbatch.Outcome, fatal error) {
 	for {
-		if err := r.ctx.Err(); err != nil {
-			return txOutcome{err: fmt.Errorf("postgres: begin: %w", err)}, nil
+		if err := r.Ctx.Err(); err != nil {
+			return txbatch.Outcome{Err: fmt.Errorf("postgres: begin: %w", err)}, nil
 		}
 		r.attempts++
 		c.calls.Add(1)
@@ -431,14 +361,14 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 		st := &txState{batch: b, locked: maps.Clone(b.locked), woken: maps.Clone(b.woken),
 			seq: maps.Clone(b.seq), seqs: b.seqs, seqsCover: b.seqsCover}
 		t := &txn{reader{db: c.conn, onQuery: c.onQuery, tx: st}}
-		out = call(t, r.fn)
+		out = txbatch.Run(t, r.Fn)
 		// The member's last writes go out with the next member's first
 		// statement (or the COMMIT), ahead of its RELEASE: a round trip
 		// less per member. Should one fail, the batch is run again, and
 		// this member then sends its writes before it returns (eager).
-		tail := out.ok() && st.failed == nil && len(st.deferred) > 0 && !r.eager
+		tail := out.OK() && st.failed == nil && len(st.deferred) > 0 && !r.eager
 		switch {
-		case !out.ok():
+		case !out.OK():
 			st.deferred = nil
 		case !tail:
 			_ = t.flush() // a failure is st.failed
@@ -448,9 +378,9 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 		case b.broken != nil:
 			return out, b.broken
 		case st.sent && c.conn.IsClosed():
-			return out, fmt.Errorf("connection lost: %w", errors.Join(st.failed, out.err))
-		case !out.ok() && abortsTx(out.err):
-			return out, out.err
+			return out, fmt.Errorf("connection lost: %w", errors.Join(st.failed, out.Err))
+		case !out.OK() && abortsTx(out.Err):
+			return out, out.Err
 		case tail:
 			for i := range st.deferred {
 				b.pending = append(b.pending, pendingItem{write: &st.deferred[i], owner: r})
@@ -462,7 +392,7 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 			// Nothing went out, so there is nothing to release or undo; a
 			// ticket number counted on is still the member's.
 			b.pending = b.pending[:mark]
-			if out.ok() {
+			if out.OK() {
 				b.keep(st)
 				return out, nil
 			}
@@ -470,17 +400,17 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 				return out, nil
 			}
 			continue
-		case out.ok() && st.failed == nil:
+		case out.OK() && st.failed == nil:
 			b.pending = append(b.pending, pendingItem{sql: "RELEASE m"})
 			b.keep(st)
 			return out, nil
 		}
-		if out.ok() {
+		if out.OK() {
 			// fn went on after a failed statement; its savepoint cannot commit.
-			out.err = fmt.Errorf("postgres: commit: %w", st.failed)
+			out.Err = fmt.Errorf("postgres: commit: %w", st.failed)
 		}
-		if abortsTx(st.failed) || abortsTx(out.err) {
-			return out, errors.Join(st.failed, out.err)
+		if abortsTx(st.failed) || abortsTx(out.Err) {
+			return out, errors.Join(st.failed, out.Err)
 		}
 		// Undo the member now, in a round trip of its own (failures are
 		// rare): its savepoint may be aborted, and in an aborted
@@ -496,8 +426,8 @@ func (c *committer) runMember(b *batchState, r *txReq) (out txOutcome, fatal err
 
 // retry reports whether a failed member runs again: it lost a race for a
 // row, has attempts left, and its caller is still waiting.
-func (r *txReq) retry(out txOutcome, st *txState) bool {
-	return !out.panicked && r.attempts < maxAttempts && r.ctx.Err() == nil && retryable(out.err, st.raced)
+func (r *txReq) retry(out txbatch.Outcome, st *txState) bool {
+	return !out.Panicked && r.attempts < maxAttempts && r.Ctx.Err() == nil && retryable(out.Err, st.raced)
 }
 
 // abortsTx reports whether err is a failure that PostgreSQL resolves by
@@ -514,7 +444,7 @@ func abortsTx(err error) bool {
 // member i and the members after it (not run yet) run again in a new
 // transaction while they have attempts left; the others up to i get their
 // own error, or the transaction's.
-func (c *committer) abort(b *batchState, batch []*txReq, outs []txOutcome, i int, cause error) (rerun []*txReq) {
+func (c *committer) abort(b *batchState, batch []*txReq, outs []txbatch.Outcome, i int, cause error) (rerun []*txReq) {
 	if (b.began || len(b.pending) > 0) && !c.conn.IsClosed() {
 		if err := c.control("ROLLBACK"); err != nil {
 			c.disconnect() // the connection is not in a known state
@@ -526,7 +456,7 @@ func (c *committer) abort(b *batchState, batch []*txReq, outs []txOutcome, i int
 		// sending its writes itself; the others' runs are not counted.
 		tail.owner.eager = true
 		for j, r := range batch[:i+1] {
-			if r != tail.owner && (outs[j].ok() || j == i) {
+			if r != tail.owner && (outs[j].OK() || j == i) {
 				r.attempts--
 			}
 		}
@@ -535,33 +465,22 @@ func (c *committer) abort(b *batchState, batch []*txReq, outs []txOutcome, i int
 		switch {
 		case j > i:
 			rerun = append(rerun, r)
-		case j < i && !outs[j].ok():
-			r.done <- outs[j]
-		case r.attempts < maxAttempts && r.ctx.Err() == nil && !outs[j].panicked:
+		case j < i && !outs[j].OK():
+			r.Answer(outs[j])
+		case r.attempts < maxAttempts && r.Ctx.Err() == nil && !outs[j].Panicked:
 			rerun = append(rerun, r)
-		case j == i && !outs[j].ok():
-			r.done <- outs[j]
+		case j == i && !outs[j].OK():
+			r.Answer(outs[j])
 		default:
-			r.done <- txOutcome{err: fmt.Errorf("postgres: transaction aborted: %w", cause)}
+			r.Answer(txbatch.Outcome{Err: fmt.Errorf("postgres: transaction aborted: %w", cause)})
 		}
 	}
 	return rerun
 }
 
 // answer sends every caller its outcome.
-func (c *committer) answer(batch []*txReq, outs []txOutcome) {
+func (c *committer) answer(batch []*txReq, outs []txbatch.Outcome) {
 	for i, r := range batch {
-		r.done <- outs[i]
+		r.Answer(outs[i])
 	}
-}
-
-// call runs fn, turning a panic into an outcome that InTx re-raises in the
-// caller's goroutine.
-func call(t *txn, fn func(tx helpdesk.Tx) error) (out txOutcome) {
-	defer func() {
-		if p := recover(); p != nil {
-			out = txOutcome{panicked: true, panicVal: p}
-		}
-	}()
-	return txOutcome{err: fn(t)}
 }

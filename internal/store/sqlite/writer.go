@@ -9,6 +9,7 @@ import (
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/store/keycache"
+	"github.com/tixallo/tixallo/internal/store/txbatch"
 )
 
 // Group commit.
@@ -19,7 +20,8 @@ import (
 // per request while the other writers queued (docs/benchmarks.md).
 //
 // So one goroutine, the writer, owns the write connection and runs the InTx
-// calls that are waiting when it is free as one batch:
+// calls that are waiting when it is free as one batch (package txbatch hands
+// them over, in arrival order):
 //
 //	BEGIN IMMEDIATE
 //	  SAVEPOINT tx; fn₁; RELEASE tx          (fn₁ returned nil)
@@ -34,36 +36,15 @@ import (
 // and never affects another caller. An InTx call returns only after the COMMIT
 // that contains its writes is durable, so anything a caller does after InTx
 // returns (waking the webhook dispatcher, answering the client) happens after
-// the real commit.
-//
-// The batch is whatever is waiting; there is no timer. While one batch
-// commits, the next callers queue, so the batch grows with the load and a lone
-// caller waits for nobody.
-//
-// Requests reach the writer over an unbuffered channel: Go serves the senders
-// blocked on a channel in FIFO order, so writers are served in arrival order
-// (database/sql hands a freed connection to a random waiter, which made the
-// write p99 many times the median).
+// the real commit. (database/sql would hand a freed connection to a random
+// waiter instead, which made the write p99 many times the median.)
 
 // maxBatch bounds the callers of one transaction, so that one commit does not
 // wait behind an unbounded amount of work.
 const maxBatch = 128
 
 // errClosed is what InTx returns once the store is closed.
-var errClosed = errors.New("sqlite: store is closed")
-
-// writeReq is one InTx call waiting for the writer.
-type writeReq struct {
-	ctx  context.Context
-	fn   func(tx helpdesk.Tx) error
-	done chan writeResult // buffered: the writer never waits for the caller
-}
-
-type writeResult struct {
-	err      error
-	panicked bool
-	panicVal any
-}
+var errClosed = fmt.Errorf("sqlite: %w", txbatch.ErrClosed)
 
 // writer owns the write connection; see the comment at the top of this file.
 type writer struct {
@@ -71,9 +52,7 @@ type writer struct {
 	onQuery func()
 	keys    *keycache.Cache // cleared after a commit that wrote api_keys; may be nil
 
-	reqs    chan *writeReq
-	quit    chan struct{}
-	stopped chan struct{}
+	queue *txbatch.Queue[*txbatch.Call]
 
 	conn  *sql.Conn // nil until the first batch, and after a broken one
 	stmts *stmtCache
@@ -84,13 +63,11 @@ type writer struct {
 }
 
 func newWriter(pool *sql.DB, onQuery func(), keys *keycache.Cache) *writer {
-	w := &writer{
-		pool: pool, onQuery: onQuery, keys: keys,
-		reqs:    make(chan *writeReq),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
-	}
-	go w.run()
+	w := &writer{pool: pool, onQuery: onQuery, keys: keys}
+	w.queue = txbatch.Start(maxBatch, w.runBatch, func() {
+		w.optimize()
+		w.release()
+	})
 	return w
 }
 
@@ -102,23 +79,14 @@ func newWriter(pool *sql.DB, onQuery func(), keys *keycache.Cache) *writer {
 // If ctx ends before fn's turn, fn does not run; once it runs, its statements
 // no longer watch ctx (see reader.detached).
 func (s *Store) InTx(ctx context.Context, fn func(tx helpdesk.Tx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
-	select {
-	case s.w.reqs <- req:
-	case <-ctx.Done():
-		return fmt.Errorf("sqlite: begin: %w", ctx.Err())
-	case <-s.w.quit:
+	call := txbatch.NewCall(ctx, fn)
+	switch err := s.w.queue.Send(ctx, call); {
+	case errors.Is(err, txbatch.ErrClosed):
 		return errClosed
+	case err != nil:
+		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	// Once the writer has the request, wait for its outcome whatever ctx
-	// does: returning early could report a failure for a write that commits.
-	// fn's statements use ctx, so a cancelled caller fails and rolls back
-	// quickly.
-	res := <-req.done
-	if res.panicked {
-		panic(res.panicVal)
-	}
-	return res.err
+	return call.Wait()
 }
 
 func (w *writer) counted() {
@@ -128,41 +96,7 @@ func (w *writer) counted() {
 }
 
 // stop makes the writer finish its batch and release its connection.
-func (w *writer) stop() {
-	select {
-	case <-w.quit:
-	default:
-		close(w.quit)
-	}
-	<-w.stopped
-}
-
-func (w *writer) run() {
-	defer close(w.stopped)
-	defer w.release()
-	var batch []*writeReq
-	for {
-		select {
-		case r := <-w.reqs:
-			batch = append(batch[:0], r)
-		case <-w.quit:
-			w.optimize()
-			return
-		}
-	collect:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-w.reqs:
-				batch = append(batch, r)
-			default:
-				break collect
-			}
-		}
-		for len(batch) > 0 {
-			batch = w.runBatch(batch)
-		}
-	}
-}
+func (w *writer) stop() { w.queue.Stop() }
 
 // optimize lets SQLite refresh its query-planner statistics (PRAGMA
 // optimize), as the SQLite documentation recommends before closing a
@@ -206,18 +140,18 @@ func (w *writer) control(query string) error {
 // the transaction breaks midway (SQLite rolled it back itself, or the
 // connection failed), the callers not yet run are returned, to run in a new
 // transaction.
-func (w *writer) runBatch(batch []*writeReq) (rest []*writeReq) {
-	results := make([]writeResult, len(batch))
+func (w *writer) runBatch(batch []*txbatch.Call) (rest []*txbatch.Call) {
+	results := make([]txbatch.Outcome, len(batch))
 	answer := func(n int) {
 		for i, r := range batch[:n] {
-			r.done <- results[i]
+			r.Answer(results[i])
 		}
 	}
 	if w.conn == nil {
 		conn, err := w.pool.Conn(context.Background())
 		if err != nil {
 			for i := range results {
-				results[i].err = fmt.Errorf("sqlite: begin: %w", err)
+				results[i].Err = fmt.Errorf("sqlite: begin: %w", err)
 			}
 			answer(len(batch))
 			return nil
@@ -226,7 +160,7 @@ func (w *writer) runBatch(batch []*writeReq) (rest []*writeReq) {
 	}
 	if err := w.control("BEGIN IMMEDIATE"); err != nil {
 		for i := range results {
-			results[i].err = fmt.Errorf("sqlite: begin: %w", err)
+			results[i].Err = fmt.Errorf("sqlite: begin: %w", err)
 		}
 		answer(len(batch))
 		w.release()
@@ -235,8 +169,8 @@ func (w *writer) runBatch(batch []*writeReq) (rest []*writeReq) {
 
 	keysChanged := false
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			results[i].err = fmt.Errorf("sqlite: begin: %w", err)
+		if err := r.Ctx.Err(); err != nil {
+			results[i].Err = fmt.Errorf("sqlite: begin: %w", err)
 			continue
 		}
 		w.counted() // the caller's BEGIN
@@ -244,9 +178,9 @@ func (w *writer) runBatch(batch []*writeReq) (rest []*writeReq) {
 			return w.abort(batch, results, i, err)
 		}
 		t := &txn{reader: reader{db: w.stmts, onQuery: w.onQuery, detached: true}}
-		results[i] = call(t, r.fn)
+		results[i] = txbatch.Run(t, r.Fn)
 		w.counted() // the caller's COMMIT or ROLLBACK
-		if results[i].err == nil && !results[i].panicked {
+		if results[i].OK() {
 			if err := w.control("RELEASE tx"); err != nil {
 				return w.abort(batch, results, i, err)
 			}
@@ -264,8 +198,8 @@ func (w *writer) runBatch(batch []*writeReq) (rest []*writeReq) {
 	if err := w.control("COMMIT"); err != nil {
 		_ = w.control("ROLLBACK")
 		for i := range results {
-			if results[i].err == nil && !results[i].panicked {
-				results[i].err = fmt.Errorf("sqlite: commit: %w", err)
+			if results[i].OK() {
+				results[i].Err = fmt.Errorf("sqlite: commit: %w", err)
 			}
 		}
 		keysChanged = false
@@ -284,11 +218,11 @@ func (w *writer) runBatch(batch []*writeReq) (rest []*writeReq) {
 // abort ends a batch whose transaction broke while running caller i: nothing
 // of it is committed, so every caller up to i that had succeeded gets err,
 // and the callers after i are returned to run again in a new transaction.
-func (w *writer) abort(batch []*writeReq, results []writeResult, i int, err error) []*writeReq {
+func (w *writer) abort(batch []*txbatch.Call, results []txbatch.Outcome, i int, err error) []*txbatch.Call {
 	err = fmt.Errorf("sqlite: transaction aborted: %w", err)
 	for j := range results[:i+1] {
-		if results[j].err == nil && !results[j].panicked {
-			results[j].err = err
+		if results[j].OK() {
+			results[j].Err = err
 		}
 	}
 	if rbErr := w.control("ROLLBACK"); rbErr != nil {
@@ -296,18 +230,7 @@ func (w *writer) abort(batch []*writeReq, results []writeResult, i int, err erro
 		w.release()
 	}
 	for j, r := range batch[:i+1] {
-		r.done <- results[j]
+		r.Answer(results[j])
 	}
 	return batch[i+1:]
-}
-
-// call runs fn, turning a panic into a result that InTx re-raises in the
-// caller's goroutine.
-func call(t *txn, fn func(tx helpdesk.Tx) error) (res writeResult) {
-	defer func() {
-		if p := recover(); p != nil {
-			res = writeResult{panicked: true, panicVal: p}
-		}
-	}()
-	return writeResult{err: fn(t)}
 }
