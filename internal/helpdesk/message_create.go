@@ -38,28 +38,23 @@ func (s *Service) AddMessage(ctx context.Context, workspaceID, ticketID string, 
 	if in.Source == "" {
 		in.Source = SourceAPI
 	}
-	// Check the ticket before reporting field errors, so a message to a ticket
-	// that does not exist is a 404 whatever its body says.
-	t, err := s.store.Ticket(ctx, workspaceID, ticketID)
-	if err != nil {
-		return nil, err
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
+	if invalid := errs.Err(); invalid != nil {
+		// A message to a ticket that does not exist is a 404 whatever its
+		// body says. Valid input skips this read: the transaction reads
+		// the ticket anyway, and reports a missing one the same way.
+		if _, err := s.store.Ticket(ctx, workspaceID, ticketID); err != nil {
+			return nil, err
+		}
+		return nil, invalid
 	}
 
 	return write(ctx, s, func(tx Tx) (*Message, error) {
-		// Read again inside the transaction: the ticket may have changed.
-		t, err = tx.Ticket(ctx, workspaceID, t.ID)
+		t, authorName, err := s.messageTicket(ctx, tx, workspaceID, ticketID, in.AuthorType, name)
 		if err != nil {
 			return nil, err
 		}
 		if t.MergedIntoID != nil {
 			return nil, &Error{Code: EMerged, Message: "Ticket has been merged"}
-		}
-		authorName, err := s.authorName(ctx, tx, workspaceID, in.AuthorType, name, t.CustomerID)
-		if err != nil {
-			return nil, err
 		}
 		now := s.Now()
 		m := &Message{
@@ -99,21 +94,29 @@ func (s *Service) AddMessage(ctx context.Context, workspaceID, ticketID string, 
 	})
 }
 
-// authorName picks the name shown on a message: the given one, else the
-// customer's name or email for customer messages, else "API".
-func (s *Service) authorName(ctx context.Context, tx Tx, workspaceID string, typ AuthorType, given *string, customerID string) (string, error) {
-	if given != nil {
-		return *given, nil
+// messageTicket reads the ticket a message goes to and picks the name shown
+// on the message: the given one, else "API" for agent messages, else the
+// customer's name or email, read in the same statement as the ticket.
+func (s *Service) messageTicket(ctx context.Context, tx Tx, workspaceID, ticketID string, typ AuthorType, given *string) (*Ticket, string, error) {
+	if given != nil || typ == AuthorAgent {
+		t, err := tx.Ticket(ctx, workspaceID, ticketID)
+		if err != nil {
+			return nil, "", err
+		}
+		if given != nil {
+			return t, *given, nil
+		}
+		return t, DefaultAuthorName, nil
 	}
-	if typ == AuthorAgent {
-		return DefaultAuthorName, nil
-	}
-	c, err := tx.Customer(ctx, workspaceID, customerID)
+	t, c, err := tx.TicketWithCustomer(ctx, workspaceID, ticketID)
 	if err != nil {
-		return "", fmt.Errorf("message customer: %w", err)
+		return nil, "", err
+	}
+	if c == nil {
+		return nil, "", fmt.Errorf("message customer: customer %s of ticket %s: %w", t.CustomerID, t.ID, ErrNotFound)
 	}
 	if c.Name != nil && *c.Name != "" {
-		return *c.Name, nil
+		return t, *c.Name, nil
 	}
-	return c.Email, nil
+	return t, c.Email, nil
 }
