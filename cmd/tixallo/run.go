@@ -29,6 +29,9 @@ const usage = `Tixallo is a help desk: one binary that serves the agent app and 
 Usage:
   tixallo serve [flags]                     start the server (SQLite by default, no setup)
   tixallo migrate [--database ...]           apply database migrations and exit
+  tixallo copy --from FILE [--to postgres://…]
+                                            move a SQLite installation into an empty
+                                            PostgreSQL database; stop the server first
   tixallo workspace create --name NAME --owner-email EMAIL
                                             create a workspace; prints it as JSON with the
                                             owner's one-time set-password link
@@ -39,7 +42,7 @@ Usage:
   tixallo key revoke --workspace ID|SLUG KEY_ID
                                             revoke a key by its 8-character key id
 
-Every command takes --database (env TIXALLO_DATABASE, default tixallo.db).
+Every command but copy takes --database (env TIXALLO_DATABASE, default tixallo.db).
 Run "tixallo COMMAND --help" for a command's flags.
 `
 
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "copy":
+		return copyCommand(ctx, rest, getenv, stdout, stderr)
 	case "workspace":
 		return workspaceCommand(ctx, rest, getenv, stdout, stderr)
 	case "key":
