@@ -17,16 +17,16 @@ type typePair struct{ sqlite, postgres string }
 // array, jsonb, a new type on either side) makes the plan fail, naming the
 // column, rather than be guessed at.
 var converters = map[typePair]converter{
-	{"TEXT", "text"}:           text,
-	{"INTEGER", "int8"}:        integer,
-	{"INTEGER", "int4"}:        integer, // pgx refuses a value out of int4's range
-	{"INTEGER", "int2"}:        integer,
-	{"INTEGER", "bool"}:        boolean,
-	{"INTEGER", "timestamptz"}: micros,
-	{"BLOB", "bytea"}:          bytes,
+	{"TEXT", "text"}:           asText,
+	{"INTEGER", "int8"}:        asInteger,
+	{"INTEGER", "int4"}:        asInteger, // pgx refuses a value out of int4's range
+	{"INTEGER", "int2"}:        asInteger,
+	{"INTEGER", "bool"}:        asBool,
+	{"INTEGER", "timestamptz"}: asTime,
+	{"BLOB", "bytea"}:          asBytes,
 }
 
-func text(v any) (any, error) {
+func asText(v any) (any, error) {
 	switch v.(type) {
 	case nil, string:
 		return v, nil
@@ -34,7 +34,7 @@ func text(v any) (any, error) {
 	return nil, fmt.Errorf("want text, found %T", v)
 }
 
-func integer(v any) (any, error) {
+func asInteger(v any) (any, error) {
 	switch v.(type) {
 	case nil, int64:
 		return v, nil
@@ -42,9 +42,9 @@ func integer(v any) (any, error) {
 	return nil, fmt.Errorf("want an integer, found %T", v)
 }
 
-// boolean reads SQLite's 0 and 1; anything else is refused rather than
+// asBool reads SQLite's 0 and 1; anything else is refused rather than
 // read as true.
-func boolean(v any) (any, error) {
+func asBool(v any) (any, error) {
 	switch n := v.(type) {
 	case nil:
 		return nil, nil
@@ -57,9 +57,9 @@ func boolean(v any) (any, error) {
 	return nil, fmt.Errorf("want 0 or 1, found %T", v)
 }
 
-// micros reads a time stored as microseconds since the Unix epoch: the
+// asTime reads a time stored as microseconds since the Unix epoch: the
 // precision timestamptz keeps, so the value round-trips exactly.
-func micros(v any) (any, error) {
+func asTime(v any) (any, error) {
 	switch n := v.(type) {
 	case nil:
 		return nil, nil
@@ -69,10 +69,10 @@ func micros(v any) (any, error) {
 	return nil, fmt.Errorf("want microseconds, found %T", v)
 }
 
-// bytes passes a BLOB on. The driver returns an empty BLOB as nil, like
+// asBytes passes a BLOB on. The driver returns an empty BLOB as nil, like
 // NULL; the plan selects an IS NULL flag beside every BLOB column so that
 // the row source can tell them apart (see rowSource).
-func bytes(v any) (any, error) {
+func asBytes(v any) (any, error) {
 	switch v.(type) {
 	case nil, []byte:
 		return v, nil

@@ -163,9 +163,6 @@ func copyAll(ctx context.Context, stx *sql.Tx, tx pgx.Tx, tables map[string]*sql
 		if err != nil {
 			return nil, err
 		}
-		if err := continueSequences(ctx, tx, dst, p, highWater); err != nil {
-			return nil, err
-		}
 		res.Tables = append(res.Tables, TableCount{Table: p.name, Rows: n})
 		res.Rows += n
 	}
@@ -180,6 +177,13 @@ func copyAll(ctx context.Context, stx *sql.Tx, tx pgx.Tx, tables map[string]*sql
 	for _, p := range plans {
 		if _, err := tx.Exec(ctx, `ANALYZE `+qualified(dst, p.name)); err != nil {
 			return nil, fmt.Errorf("analyze %s: %w", p.name, err)
+		}
+	}
+	// Last, because setval is not undone by a rollback: a copy that fails
+	// before here leaves every sequence as it found it.
+	for _, p := range plans {
+		if err := continueSequences(ctx, tx, dst, p, highWater); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil

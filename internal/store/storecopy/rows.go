@@ -76,7 +76,10 @@ func (s *rowSource) Next() bool {
 	for i, c := range s.cols {
 		v := s.raw[i]
 		if c.blob {
-			if null, _ := s.raw[flag].(int64); null == 0 && v == nil {
+			// The driver's nil may be a nil []byte in the interface.
+			if null, _ := s.raw[flag].(int64); null == 1 {
+				v = nil
+			} else if b, _ := v.([]byte); b == nil {
 				v = []byte{} // an empty BLOB, not NULL
 			}
 			flag++
