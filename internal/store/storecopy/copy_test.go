@@ -277,3 +277,23 @@ func TestCopyRefusesOpenFile(t *testing.T) {
 		t.Fatalf("copy once the other process is gone: %v", err)
 	}
 }
+
+// TestCopyRefusesForcedRowSecurity: where the policies would apply to the
+// URL's role too (FORCE ROW LEVEL SECURITY), the copy would see and write
+// only what they allow; it refuses, naming the table, and changes nothing.
+func TestCopyRefusesForcedRowSecurity(t *testing.T) {
+	t.Parallel()
+	src := newSource(t)
+	url := migratedTarget(t)
+	if _, err := pgConn(t, url).Exec(t.Context(), `ALTER TABLE tickets FORCE ROW LEVEL SECURITY`); err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, url)
+	_, err := Copy(t.Context(), Options{SQLitePath: src.path, PostgresURL: url})
+	if err == nil || !strings.Contains(err.Error(), "row-level security applies to this role on table") || !strings.Contains(err.Error(), ".tickets") {
+		t.Fatalf("copy into FORCEd tables: %v", err)
+	}
+	if !sameDump(before, dump(t, url)) {
+		t.Error("the refused copy changed the PostgreSQL database")
+	}
+}
