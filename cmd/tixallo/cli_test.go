@@ -127,7 +127,7 @@ func TestHelp(t *testing.T) {
 	c := newCLI(t)
 	for _, args := range [][]string{
 		{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"workspace", "create", "--help"},
-		{"key", "create", "--help"}, {"key", "list", "--help"}, {"key", "revoke", "--help"},
+		{"key", "create", "--help"}, {"key", "list", "--help"}, {"key", "revoke", "--help"}, {"copy", "--help"},
 	} {
 		out, errOut, err := c.run(args...)
 		if err != nil {

@@ -462,3 +462,33 @@ func checkCounts(t *testing.T, sqlitePath, pgURL, summary string) {
 		}
 	}
 }
+
+// TestCopyUsage: copy needs a SQLite file and a postgres:// URL, and takes
+// the URL from TIXALLO_DATABASE only when that is one; its help never shows
+// the URL (it may hold a password).
+func TestCopyUsage(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		env  string
+	}{
+		{[]string{"copy"}, "postgres://u:pw-8c1f@127.0.0.1/db"},
+		{[]string{"copy", "--from", "tixallo.db"}, "tixallo.db"},
+		{[]string{"copy", "--from", "tixallo.db", "--to", "other.db"}, ""},
+		{[]string{"copy", "--from", "tixallo.db", "--to", "postgres://127.0.0.1/db", "extra"}, ""},
+	} {
+		var out, errb bytes.Buffer
+		err := run(t.Context(), tt.args, func(k string) string {
+			if k == "TIXALLO_DATABASE" {
+				return tt.env
+			}
+			return ""
+		}, &out, &errb)
+		if err != errUsage || !strings.Contains(errb.String(), "Usage: tixallo copy") {
+			t.Errorf("tixallo %s (TIXALLO_DATABASE=%q): %v\n%s", strings.Join(tt.args, " "), tt.env, err, errb.String())
+		}
+		if strings.Contains(errb.String(), "pw-8c1f") {
+			t.Errorf("the usage text shows TIXALLO_DATABASE's password:\n%s", errb.String())
+		}
+	}
+}

@@ -18,6 +18,6 @@
 // transaction on the SQLite file with COPY FROM (the URL's role owns the
 // tables and the policies are not FORCEd, so row-level security does not
 // apply to it and COPY is allowed; the application role is left as it is),
-// moves each sequence past what was copied, checks the row counts on both
-// sides, and commits: all of it or none.
+// checks the row counts on both sides, moves each sequence past what was
+// copied, and commits: all of it or none.
 package storecopy

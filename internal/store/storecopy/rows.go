@@ -15,14 +15,13 @@ import (
 // encodes it into its buffer before asking for the next, so memory stays
 // bounded whatever the table holds.
 type rowSource struct {
-	table string
-	cols  []columnPlan
-	rows  *sql.Rows
-	raw   []any // one per selected expression: the columns, then a BLOB's IS NULL
-	dest  []any // pointers into raw, for Scan
-	out   []any
-	n     int64
-	err   error
+	cols []columnPlan
+	rows *sql.Rows
+	raw  []any // one per selected expression: the columns, then a BLOB's IS NULL
+	dest []any // pointers into raw, for Scan
+	out  []any
+	n    int64
+	err  error
 }
 
 var _ pgx.CopyFromSource = (*rowSource)(nil)
@@ -48,7 +47,7 @@ func newRowSource(ctx context.Context, tx *sql.Tx, p tablePlan) (*rowSource, err
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p.name, err)
 	}
-	s := &rowSource{table: p.name, cols: p.columns, rows: rows, out: make([]any, len(p.columns))}
+	s := &rowSource{cols: p.columns, rows: rows, out: make([]any, len(p.columns))}
 	n := len(p.columns)
 	for _, c := range p.columns {
 		if c.blob {
