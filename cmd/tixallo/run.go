@@ -159,16 +159,27 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	return s.Close()
 }
 
-// redactDSN hides a password in a postgres URL before it is printed.
+// redactDSN hides the passwords in a postgres URL before it is printed: the
+// user's, and any password parameter of the query (password, sslpassword).
 func redactDSN(dsn string) string {
 	if !config.IsPostgresURL(dsn) {
 		return dsn
 	}
 	scheme, rest, _ := strings.Cut(dsn, "://")
+	rest, query, hasQuery := strings.Cut(rest, "?")
 	if at := strings.LastIndex(rest, "@"); at >= 0 {
 		if user, _, ok := strings.Cut(rest[:at], ":"); ok {
-			return scheme + "://" + user + ":***@" + rest[at+1:]
+			rest = user + ":***@" + rest[at+1:]
 		}
 	}
-	return dsn
+	if !hasQuery {
+		return scheme + "://" + rest
+	}
+	params := strings.Split(query, "&")
+	for i, p := range params {
+		if name, _, ok := strings.Cut(p, "="); ok && strings.Contains(strings.ToLower(name), "password") {
+			params[i] = name + "=***"
+		}
+	}
+	return scheme + "://" + rest + "?" + strings.Join(params, "&")
 }
