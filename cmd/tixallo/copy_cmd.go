@@ -45,7 +45,7 @@ func copyCommand(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "copied %s into %s in %s\n", *from, redactDSN(*to), res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "copied %s into %s in %s\n", *from, config.RedactDatabase(*to), res.Elapsed.Round(time.Millisecond))
 	width := len("total")
 	for _, t := range res.Tables {
 		width = max(width, len(t.Table))

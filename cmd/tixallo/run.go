@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strings"
 
 	"github.com/tixallo/tixallo/internal/app"
 	"github.com/tixallo/tixallo/internal/config"
@@ -155,31 +154,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "migrations applied to", redactDSN(*db))
+	fmt.Fprintln(stdout, "migrations applied to", config.RedactDatabase(*db))
 	return s.Close()
 }
 
-// redactDSN hides the passwords in a postgres URL before it is printed: the
-// user's, and any password parameter of the query (password, sslpassword).
-func redactDSN(dsn string) string {
-	if !config.IsPostgresURL(dsn) {
-		return dsn
-	}
-	scheme, rest, _ := strings.Cut(dsn, "://")
-	rest, query, hasQuery := strings.Cut(rest, "?")
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		if user, _, ok := strings.Cut(rest[:at], ":"); ok {
-			rest = user + ":***@" + rest[at+1:]
-		}
-	}
-	if !hasQuery {
-		return scheme + "://" + rest
-	}
-	params := strings.Split(query, "&")
-	for i, p := range params {
-		if name, _, ok := strings.Cut(p, "="); ok && strings.Contains(strings.ToLower(name), "password") {
-			params[i] = name + "=***"
-		}
-	}
-	return scheme + "://" + rest + "?" + strings.Join(params, "&")
-}

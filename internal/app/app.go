@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -130,19 +129,6 @@ func keyLimiter(store helpdesk.Store, cfg config.Config) ratelimit.Limiter {
 	return ratelimit.NewMemory(cfg.APIRateLimit, cfg.APIRateWindow)
 }
 
-// redactDatabase is the database setting as logs may show it: a
-// PostgreSQL URL without its password.
-func redactDatabase(dsn string) string {
-	if !config.IsPostgresURL(dsn) {
-		return dsn
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "postgres://(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
 // OpenStore opens the store that dsn names: a postgres:// URL or a SQLite
 // file path.
 func OpenStore(ctx context.Context, dsn string, migrate bool) (helpdesk.Store, error) {
@@ -196,7 +182,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		errc <- err
 	}()
-	a.log.Info("tixallo serving", "addr", ln.Addr().String(), "database", redactDatabase(a.cfg.Database), "tls", a.cfg.TLS())
+	a.log.Info("tixallo serving", "addr", ln.Addr().String(), "database", config.RedactDatabase(a.cfg.Database), "tls", a.cfg.TLS())
 
 	var serveErr error
 	select {

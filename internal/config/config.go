@@ -165,3 +165,29 @@ func (c *Config) FlagSet(name string, getenv func(string) string, out io.Writer)
 func IsPostgresURL(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
+
+// RedactDatabase is a database setting as output and logs may show it: a
+// postgres URL loses its passwords, the user's and any password parameter of
+// its query (password, sslpassword); a SQLite path is shown as it is.
+func RedactDatabase(dsn string) string {
+	if !IsPostgresURL(dsn) {
+		return dsn
+	}
+	scheme, rest, _ := strings.Cut(dsn, "://")
+	rest, query, hasQuery := strings.Cut(rest, "?")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, _, ok := strings.Cut(rest[:at], ":"); ok {
+			rest = user + ":***@" + rest[at+1:]
+		}
+	}
+	if !hasQuery {
+		return scheme + "://" + rest
+	}
+	params := strings.Split(query, "&")
+	for i, p := range params {
+		if name, _, ok := strings.Cut(p, "="); ok && strings.Contains(strings.ToLower(name), "password") {
+			params[i] = name + "=***"
+		}
+	}
+	return scheme + "://" + rest + "?" + strings.Join(params, "&")
+}

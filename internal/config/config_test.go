@@ -80,3 +80,19 @@ func TestBadSettingsAreExplained(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactDatabase: a URL printed by migrate or copy shows no password, in
+// its user part or in its query.
+func TestRedactDatabase(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"postgres://tix:s3cret@db:5432/tixallo?sslmode=disable", "postgres://tix:***@db:5432/tixallo?sslmode=disable"},
+		{"postgres://tix@db/tixallo?password=s3cret&sslmode=require", "postgres://tix@db/tixallo?password=***&sslmode=require"},
+		{"postgresql://tix:a:b@c@h1,h2/tixallo?sslpassword=k3y", "postgresql://tix:***@h1,h2/tixallo?sslpassword=***"},
+		{"postgres://db/tixallo", "postgres://db/tixallo"},
+		{"tixallo.db", "tixallo.db"},
+	} {
+		if got := RedactDatabase(c.in); got != c.want {
+			t.Errorf("RedactDatabase(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
