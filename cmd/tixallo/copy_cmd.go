@@ -50,10 +50,11 @@ func copyCommand(ctx context.Context, args []string, getenv func(string) string,
 	for _, t := range res.Tables {
 		width = max(width, len(t.Table))
 	}
+	fmt.Fprintf(stdout, "  %-*s %9s\n", width, "table", "rows")
 	for _, t := range res.Tables {
-		fmt.Fprintf(stdout, "  %-*s %9d rows\n", width, t.Table, t.Rows)
+		fmt.Fprintf(stdout, "  %-*s %9d\n", width, t.Table, t.Rows)
 	}
-	fmt.Fprintf(stdout, "  %-*s %9d rows\n", width, "total", res.Rows)
+	fmt.Fprintf(stdout, "  %-*s %9d\n", width, "total", res.Rows)
 	if key := *from + ".key"; fileExists(key) {
 		fmt.Fprintf(stdout, "start the PostgreSQL servers with --secret-key-file %s (or a copy of it)\n", key)
 	}
