@@ -220,11 +220,14 @@ func (t *txn) RequeueWebhookDelivery(ctx context.Context, d *helpdesk.Delivery) 
 	return t.notifyWork(ctx)
 }
 
-// ClaimWebhookDeliveries reads due deliveries with FOR UPDATE SKIP LOCKED,
-// so that dispatchers of several instances claiming at the same moment get
-// disjoint rows, picks those that fit the per-endpoint caps, and leases
-// them; the lease keeps every other dispatcher off after the claim commits,
-// until the attempt is finished or the lease expires.
+// ClaimWebhookDeliveries is one call of tixallo_claim_webhook_deliveries
+// (migrations/0006_claim_locks_what_it_leases.sql): it picks the due
+// deliveries that fit the per-endpoint caps, then locks those with SKIP
+// LOCKED and leases them in one statement, so that dispatchers of several
+// instances claiming at the same moment get disjoint rows and nothing is
+// locked that is not leased. The lease keeps every other dispatcher off
+// after the claim commits, until the attempt is finished or the lease
+// expires.
 func (t *txn) ClaimWebhookDeliveries(ctx context.Context, c helpdesk.DeliveryClaim) ([]helpdesk.Delivery, error) {
 	if c.Limit <= 0 {
 		return []helpdesk.Delivery{}, nil
@@ -233,13 +236,13 @@ func (t *txn) ClaimWebhookDeliveries(ctx context.Context, c helpdesk.DeliveryCla
 	if perEndpoint <= 0 {
 		perEndpoint = c.Limit
 	}
-	full := []string{}
+	busyIDs, busyCounts := make([]string, 0, len(c.Busy)), make([]int32, 0, len(c.Busy))
 	for id, n := range c.Busy {
-		if n >= perEndpoint {
-			full = append(full, id)
+		if n > 0 {
+			busyIDs, busyCounts = append(busyIDs, id), append(busyCounts, int32(n))
 		}
 	}
-	cands, err := list(ctx, t.reader, "", "due webhook deliveries", func(row scanner) (helpdesk.Delivery, error) {
+	return list(ctx, t.reader, "", "claim webhook deliveries", func(row scanner) (helpdesk.Delivery, error) {
 		var (
 			d       helpdesk.Delivery
 			payload []byte
@@ -247,40 +250,8 @@ func (t *txn) ClaimWebhookDeliveries(ctx context.Context, c helpdesk.DeliveryCla
 		err := row.Scan(append(deliveryDest(&d), &payload, &d.EventCreatedAt)...)
 		d.Payload = payload
 		return d, err
-	}, `SELECT * FROM tixallo_due_webhook_deliveries($1, $2, $3)`, c.Now, full, 2*c.Limit+perEndpoint)
-	if err != nil {
-		return nil, err
-	}
-
-	taken := map[string]int{}
-	out := make([]helpdesk.Delivery, 0, min(len(cands), c.Limit))
-	ids := make([]string, 0, cap(out))
-	for _, d := range cands {
-		if len(out) == c.Limit {
-			break
-		}
-		if c.Busy[d.EndpointID]+taken[d.EndpointID] >= perEndpoint {
-			continue
-		}
-		taken[d.EndpointID]++
-		until := c.Until
-		d.LockedUntil, d.Lease = &until, c.Lease
-		out = append(out, d)
-		ids = append(ids, d.ID)
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	var n int64
-	if err := t.queryRow(ctx, "", `SELECT tixallo_lease_webhook_deliveries($1, $2, $3, $4)`,
-		ids, c.Now, c.Until, c.Lease).Scan(&n); err != nil {
-		return nil, wrapErr(err, "claim webhook deliveries")
-	}
-	if int(n) != len(out) {
-		// Impossible while the rows are locked; refuse rather than double-send.
-		return nil, fmt.Errorf("claim webhook deliveries: %d of %d rows leased", n, len(out))
-	}
-	return out, nil
+	}, `SELECT * FROM tixallo_claim_webhook_deliveries($1, $2, $3, $4, $5, $6, $7)`,
+		c.Now, c.Until, c.Lease, c.Limit, perEndpoint, busyIDs, busyCounts)
 }
 
 func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a *helpdesk.DeliveryAttempt) error {

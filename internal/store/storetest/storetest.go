@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) helpdesk.Store) {
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WebhookFanOut", testWebhookFanOut},
 		{"WebhookClaims", testWebhookClaims},
+		{"WebhookClaimCaps", testWebhookClaimCaps},
 		{"WebhookAttempts", testWebhookAttempts},
 		{"WebhookLostLease", testWebhookLostLease},
 		{"DeleteBefore", testDeleteBefore},
