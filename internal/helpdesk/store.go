@@ -256,6 +256,13 @@ type webhookWriter interface {
 	// delivery itself is gone (deleted with its endpoint or event) there is
 	// nothing to log the attempt against: nothing is written, ErrConflict.
 	FinishWebhookDelivery(ctx context.Context, d *Delivery, a *DeliveryAttempt) error
+	// FinishWebhookDeliveries is FinishWebhookDelivery for each of fs, in
+	// as few statements as the store can: held[i] reports whether fs[i]'s
+	// lease still held (false where FinishWebhookDelivery would return
+	// ErrConflict; the attempt is logged or not as it says). The deliveries
+	// whose lease held are written with it released. Any other failure
+	// fails the call.
+	FinishWebhookDeliveries(ctx context.Context, fs []FinishedDelivery) (held []bool, err error)
 	// CreateWebhookAttempt logs an attempt made outside the dispatcher (a
 	// test event, which has no delivery); the dispatcher's attempts are
 	// logged by FinishWebhookDelivery.

@@ -115,6 +115,15 @@ type DeliveryAttempt struct {
 // Succeeded reports whether the attempt got a 2xx.
 func (a *DeliveryAttempt) Succeeded() bool { return a.StatusCode >= 200 && a.StatusCode < 300 }
 
+// FinishedDelivery is one attempt's outcome for FinishWebhookDeliveries:
+// the delivery as the attempt leaves it, under the lease it was claimed
+// with, and the attempt's log line (nil for an attempt abandoned at
+// shutdown).
+type FinishedDelivery struct {
+	Delivery *Delivery
+	Attempt  *DeliveryAttempt
+}
+
 // DeliveryClaim asks ClaimWebhookDeliveries for work. A delivery is due when
 // it is pending, NextAt <= Now, its lease (if any) has expired, and its
 // endpoint is active.

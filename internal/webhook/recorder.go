@@ -103,22 +103,24 @@ func (r *recorder) write(batch []result) error {
 	now := d.now()
 	ctx := r.ctx
 	return d.opts.Store.InTx(ctx, func(tx helpdesk.Tx) error {
-		health := map[string]*endpointHealth{}
-		for _, res := range batch {
+		fs := make([]helpdesk.FinishedDelivery, len(batch))
+		for i, res := range batch {
 			del, attempt := d.next(res, now)
-			err := tx.FinishWebhookDelivery(ctx, del, attempt)
-			if errors.Is(err, helpdesk.ErrConflict) {
-				// The lease is gone: the delivery was re-queued by a resend,
-				// or (after a stall longer than the lease) claimed by another
-				// dispatcher. The store logged our attempt all the same (the
-				// receiver saw it); the delivery's state and the endpoint's
-				// health are the new holder's to record. Or the delivery was
-				// deleted, and there is nothing left to record.
-				continue
-			} else if err != nil {
-				return err
-			}
-			if attempt == nil {
+			fs[i] = helpdesk.FinishedDelivery{Delivery: del, Attempt: attempt}
+		}
+		held, err := tx.FinishWebhookDeliveries(ctx, fs)
+		if err != nil {
+			return err
+		}
+		health := map[string]*endpointHealth{}
+		for i, res := range batch {
+			// A lease not held: the delivery was re-queued by a resend, or
+			// (after a stall longer than the lease) claimed by another
+			// dispatcher. The store logged our attempt all the same (the
+			// receiver saw it); the delivery's state and the endpoint's
+			// health are the new holder's to record. Or the delivery was
+			// deleted, and there is nothing left to record.
+			if !held[i] || fs[i].Attempt == nil {
 				continue
 			}
 			if err := r.health(ctx, tx, health, res); err != nil {

@@ -289,6 +289,104 @@ func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a
 	return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
 }
 
+// FinishWebhookDeliveries writes each workspace's outcomes with one
+// statement: the deliveries whose lease still holds are updated, and the
+// attempts are logged against every delivery that is still there (the
+// receiver saw the request even when the lease was lost), as
+// FinishWebhookDelivery does one at a time. A statement per delivery cost
+// more than the rows it wrote.
+func (t *txn) FinishWebhookDeliveries(ctx context.Context, fs []helpdesk.FinishedDelivery) ([]bool, error) {
+	held := make([]bool, len(fs))
+	byWorkspace := map[string][]int{}
+	var order []string
+	for i, f := range fs {
+		ws := f.Delivery.WorkspaceID
+		if _, ok := byWorkspace[ws]; !ok {
+			order = append(order, ws)
+		}
+		byWorkspace[ws] = append(byWorkspace[ws], i)
+	}
+	for _, ws := range order {
+		if err := t.finishInWorkspace(ctx, ws, fs, byWorkspace[ws], held); err != nil {
+			return nil, err
+		}
+	}
+	return held, nil
+}
+
+// finishInWorkspace is FinishWebhookDeliveries for fs[idx], all of
+// workspace ws; it sets held[i] for each i of idx whose lease held.
+func (t *txn) finishInWorkspace(ctx context.Context, ws string, fs []helpdesk.FinishedDelivery, idx []int, held []bool) error {
+	n := len(idx)
+	var (
+		ids, leases, states, lastErrors = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		attempts, lastStatuses          = make([]int32, n), make([]int32, n)
+		nextAts, updatedAts             = make([]time.Time, n), make([]time.Time, n)
+		lastAttemptAts                  = make([]*time.Time, n)
+
+		aIDs, aEndpoints, aDeliveries, aEvents, aTypes, aErrors, aResponses []string
+		aAttempts, aStatuses                                                []int32
+		aLatencies                                                          []int64
+		aCreated                                                            []time.Time
+	)
+	for k, i := range idx {
+		d := fs[i].Delivery
+		ids[k], leases[k], states[k], lastErrors[k] = d.ID, d.Lease, string(d.State), d.LastError
+		attempts[k], lastStatuses[k] = int32(d.Attempts), int32(d.LastStatus)
+		nextAts[k], updatedAts[k], lastAttemptAts[k] = d.NextAt, d.UpdatedAt, d.LastAttemptAt
+		if a := fs[i].Attempt; a != nil {
+			aIDs, aEndpoints, aDeliveries = append(aIDs, a.ID), append(aEndpoints, a.EndpointID), append(aDeliveries, a.DeliveryID)
+			aEvents, aTypes, aErrors = append(aEvents, a.EventID), append(aTypes, a.EventType), append(aErrors, a.Error)
+			aResponses, aAttempts, aStatuses = append(aResponses, a.Response), append(aAttempts, int32(a.Attempt)), append(aStatuses, int32(a.StatusCode))
+			aLatencies, aCreated = append(aLatencies, a.Latency.Microseconds()), append(aCreated, a.CreatedAt)
+		}
+	}
+	// Both halves read the snapshot the statement started with: an attempt
+	// is logged when its delivery was there, whether or not the update
+	// matched it.
+	rows, err := t.query(ctx, ws, `WITH finished AS (
+			UPDATE webhook_deliveries d
+			SET state = u.state, attempts = u.attempts, next_at = u.next_at, locked_until = NULL, lease = '',
+			    last_attempt_at = u.last_attempt_at, last_status = u.last_status, last_error = u.last_error,
+			    updated_at = u.updated_at
+			FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+				$8::int[], $9::text[], $10::timestamptz[]) WITH ORDINALITY
+				AS u(id, lease, state, attempts, next_at, last_attempt_at, last_status, last_error, updated_at, k)
+			WHERE d.workspace_id = $1 AND d.id = u.id AND d.lease = u.lease AND u.lease <> ''
+			RETURNING u.k),
+		logged AS (
+			INSERT INTO webhook_attempts (id, workspace_id, endpoint_id, delivery_id, event_id, event_type, attempt,
+				status_code, error, latency_us, response, created_at)
+			SELECT a.id, $1, a.endpoint_id, a.delivery_id, a.event_id, a.event_type, a.attempt, a.status_code,
+				a.error, a.latency_us, a.response, a.created_at
+			FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::int[],
+				$18::text[], $19::bigint[], $20::text[], $21::timestamptz[])
+				AS a(id, endpoint_id, delivery_id, event_id, event_type, attempt, status_code, error, latency_us,
+					response, created_at)
+			WHERE EXISTS (SELECT 1 FROM webhook_deliveries x
+				WHERE x.workspace_id = $1 AND x.id = a.delivery_id AND x.endpoint_id = a.endpoint_id))
+		SELECT k FROM finished`,
+		ws, ids, leases, states, attempts, nextAts, lastAttemptAts, lastStatuses, lastErrors, updatedAts,
+		aIDs, aEndpoints, aDeliveries, aEvents, aTypes, aAttempts, aStatuses, aErrors, aLatencies, aResponses, aCreated)
+	if err != nil {
+		return wrapErr(err, "finish webhook deliveries")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return wrapErr(err, "finish webhook deliveries")
+		}
+		i := idx[k-1]
+		held[i] = true
+		fs[i].Delivery.LockedUntil, fs[i].Delivery.Lease = nil, ""
+	}
+	if err := rows.Err(); err != nil {
+		return wrapErr(err, "finish webhook deliveries")
+	}
+	return nil
+}
+
 func (t *txn) CreateWebhookAttempt(ctx context.Context, a *helpdesk.DeliveryAttempt) error {
 	var delivery *string
 	if a.DeliveryID != "" {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -327,6 +328,21 @@ func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a
 		}
 	}
 	return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
+}
+
+// FinishWebhookDeliveries finishes one delivery after another: under
+// SQLite's single writer a statement is cheap, and the batch is one
+// transaction already.
+func (t *txn) FinishWebhookDeliveries(ctx context.Context, fs []helpdesk.FinishedDelivery) ([]bool, error) {
+	held := make([]bool, len(fs))
+	for i, f := range fs {
+		err := t.FinishWebhookDelivery(ctx, f.Delivery, f.Attempt)
+		if err != nil && !errors.Is(err, helpdesk.ErrConflict) {
+			return nil, err
+		}
+		held[i] = err == nil
+	}
+	return held, nil
 }
 
 func (t *txn) CreateWebhookAttempt(ctx context.Context, a *helpdesk.DeliveryAttempt) error {

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) helpdesk.Store) {
 		{"WebhookClaimCaps", testWebhookClaimCaps},
 		{"WebhookAttempts", testWebhookAttempts},
 		{"WebhookLostLease", testWebhookLostLease},
+		{"WebhookFinishBatch", testWebhookFinishBatch},
 		{"DeleteBefore", testDeleteBefore},
 		{"TxRollback", testTxRollback},
 		{"TxVisibility", testTxVisibility},
