@@ -265,7 +265,7 @@ type webhookWriter interface {
 	FinishWebhookDeliveries(ctx context.Context, fs []FinishedDelivery) (held []bool, err error)
 	// CreateWebhookAttempt logs an attempt made outside the dispatcher (a
 	// test event, which has no delivery); the dispatcher's attempts are
-	// logged by FinishWebhookDelivery.
+	// logged by FinishWebhookDelivery and FinishWebhookDeliveries.
 	CreateWebhookAttempt(ctx context.Context, a *DeliveryAttempt) error
 	// DeleteWebhookAttemptsBefore prunes attempts created before t (the
 	// deliveries themselves go with their events).
