@@ -157,4 +157,3 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintln(stdout, "migrations applied to", config.RedactDatabase(*db))
 	return s.Close()
 }
-

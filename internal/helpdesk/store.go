@@ -242,30 +242,26 @@ type webhookWriter interface {
 	// lease in its conditional UPDATE; PostgreSQL uses FOR UPDATE SKIP
 	// LOCKED.
 	ClaimWebhookDeliveries(ctx context.Context, c DeliveryClaim) ([]Delivery, error)
-	// FinishWebhookDelivery records one attempt of d. The outcome (state,
+	// FinishWebhookDeliveries records one attempt of each delivery of fs,
+	// in as few statements as the store can. A delivery's outcome (state,
 	// attempts, next_at, last attempt fields, updated_at) is written, and
-	// the lease released, only if d.Lease still holds the delivery. The
-	// attempt's log line a (nil for an attempt abandoned at shutdown, which
-	// has none) is written whether or not it does: the receiver saw the
-	// request, so the delivery log must show it.
+	// its lease released (on the value too), only if its Lease still holds
+	// it; held[i] reports whether fs[i]'s did. The attempt's log line (nil
+	// for an attempt abandoned at shutdown, which has none) is written
+	// whether or not it does: the receiver saw the request, so the delivery
+	// log must show it.
 	//
 	// When the lease is gone (it expired and another dispatcher took the
 	// delivery, or a resend re-queued it) the delivery is left to whoever
-	// holds it now, a is still logged, and ErrConflict is returned (the
-	// caller commits all the same to keep the line). When the
-	// delivery itself is gone (deleted with its endpoint or event) there is
-	// nothing to log the attempt against: nothing is written, ErrConflict.
-	FinishWebhookDelivery(ctx context.Context, d *Delivery, a *DeliveryAttempt) error
-	// FinishWebhookDeliveries is FinishWebhookDelivery for each of fs, in
-	// as few statements as the store can: held[i] reports whether fs[i]'s
-	// lease still held (false where FinishWebhookDelivery would return
-	// ErrConflict; the attempt is logged or not as it says). The deliveries
-	// whose lease held are written with it released. Any other failure
-	// fails the call.
+	// holds it now and the attempt is still logged (the caller commits all
+	// the same to keep the line). When the delivery itself is gone (deleted
+	// with its endpoint or event) there is nothing to log the attempt
+	// against: nothing is written. Either way held[i] is false. Any other
+	// failure fails the call.
 	FinishWebhookDeliveries(ctx context.Context, fs []FinishedDelivery) (held []bool, err error)
 	// CreateWebhookAttempt logs an attempt made outside the dispatcher (a
 	// test event, which has no delivery); the dispatcher's attempts are
-	// logged by FinishWebhookDelivery and FinishWebhookDeliveries.
+	// logged by FinishWebhookDeliveries.
 	CreateWebhookAttempt(ctx context.Context, a *DeliveryAttempt) error
 	// DeleteWebhookAttemptsBefore prunes attempts created before t (the
 	// deliveries themselves go with their events).

@@ -160,16 +160,18 @@ func TestExpiredLeaseIsRetried(t *testing.T) {
 	// The dead dispatcher's late result is refused.
 	late := claimed[0]
 	late.State, late.UpdatedAt = helpdesk.DeliveryFailed, e.clock.Now()
-	err = e.store.InTx(e.ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(e.ctx, &late, nil) })
-	if !helpdeskIsConflict(err) {
-		t.Fatalf("a stale lease finished a delivery: %v", err)
+	var held []bool
+	err = e.store.InTx(e.ctx, func(tx helpdesk.Tx) (err error) {
+		held, err = tx.FinishWebhookDeliveries(e.ctx, []helpdesk.FinishedDelivery{{Delivery: &late}})
+		return err
+	})
+	if err != nil || held[0] {
+		t.Fatalf("a stale lease finished a delivery: held %v, %v", held, err)
 	}
 	if ds := e.deliveries(ep); ds[0].State != helpdesk.DeliverySucceeded {
 		t.Fatalf("delivery: %+v", ds[0])
 	}
 }
-
-func helpdeskIsConflict(err error) bool { return helpdesk.IsCode(err, helpdesk.EConflict) }
 
 // Transport failures (nothing listening) are failures with an error in the
 // log, retried like any other.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -254,47 +253,11 @@ func (t *txn) ClaimWebhookDeliveries(ctx context.Context, c helpdesk.DeliveryCla
 		c.Now, c.Until, c.Lease, c.Limit, perEndpoint, busyIDs, busyCounts)
 }
 
-func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a *helpdesk.DeliveryAttempt) error {
-	tag, err := t.exec(ctx, d.WorkspaceID, `UPDATE webhook_deliveries
-		SET state = $1, attempts = $2, next_at = $3, locked_until = NULL, lease = '',
-		    last_attempt_at = $4, last_status = $5, last_error = $6, updated_at = $7
-		WHERE workspace_id = $8 AND id = $9 AND lease = $10 AND lease <> ''`,
-		d.State, d.Attempts, d.NextAt, d.LastAttemptAt, d.LastStatus, d.LastError,
-		d.UpdatedAt, d.WorkspaceID, d.ID, d.Lease)
-	if err != nil {
-		return wrapErr(err, "finish webhook delivery %s", d.ID)
-	}
-	if tag.RowsAffected() == 1 {
-		d.LockedUntil, d.Lease = nil, ""
-		if a == nil {
-			return nil
-		}
-		return t.CreateWebhookAttempt(ctx, a)
-	}
-	if a != nil {
-		// The lease is lost but the request was made: log it against the
-		// delivery if the delivery is still there. The casts type the
-		// parameters, which a SELECT list would otherwise leave as text.
-		_, err := t.exec(ctx, a.WorkspaceID, `INSERT INTO webhook_attempts (id, workspace_id, endpoint_id,
-				delivery_id, event_id, event_type, attempt, status_code, error, latency_us, response, created_at)
-			SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::integer, $8::integer,
-				$9::text, $10::bigint, $11::text, $12::timestamptz
-			WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE workspace_id = $2 AND id = $4 AND endpoint_id = $3)`,
-			a.ID, a.WorkspaceID, a.EndpointID, a.DeliveryID, a.EventID, a.EventType, a.Attempt, a.StatusCode,
-			a.Error, a.Latency.Microseconds(), a.Response, a.CreatedAt)
-		if err != nil {
-			return wrapErr(err, "log webhook attempt of delivery %s", d.ID)
-		}
-	}
-	return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
-}
-
 // FinishWebhookDeliveries writes each workspace's outcomes with one
 // statement: the deliveries whose lease still holds are updated, and the
 // attempts are logged against every delivery that is still there (the
-// receiver saw the request even when the lease was lost), as
-// FinishWebhookDelivery does one at a time. A statement per delivery cost
-// more than the rows it wrote.
+// receiver saw the request even when the lease was lost). A statement per
+// delivery cost more than the rows it wrote.
 func (t *txn) FinishWebhookDeliveries(ctx context.Context, fs []helpdesk.FinishedDelivery) ([]bool, error) {
 	held := make([]bool, len(fs))
 	byWorkspace := map[string][]int{}

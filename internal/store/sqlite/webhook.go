@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -293,7 +292,23 @@ func (t *txn) ClaimWebhookDeliveries(ctx context.Context, c helpdesk.DeliveryCla
 	return out, nil
 }
 
-func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a *helpdesk.DeliveryAttempt) error {
+// FinishWebhookDeliveries finishes one delivery after another: under
+// SQLite's single writer a statement is cheap, and the batch is one
+// transaction already.
+func (t *txn) FinishWebhookDeliveries(ctx context.Context, fs []helpdesk.FinishedDelivery) ([]bool, error) {
+	held := make([]bool, len(fs))
+	for i, f := range fs {
+		var err error
+		if held[i], err = t.finishWebhookDelivery(ctx, f.Delivery, f.Attempt); err != nil {
+			return nil, err
+		}
+	}
+	return held, nil
+}
+
+// finishWebhookDelivery is FinishWebhookDeliveries for one delivery; held
+// reports whether its lease held.
+func (t *txn) finishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a *helpdesk.DeliveryAttempt) (held bool, err error) {
 	res, err := t.exec(ctx, `UPDATE webhook_deliveries
 		SET state = ?, attempts = ?, next_at = ?, locked_until = NULL, lease = '',
 		    last_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?
@@ -301,18 +316,18 @@ func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a
 		d.State, d.Attempts, micros(d.NextAt), nullMicros(d.LastAttemptAt), d.LastStatus, d.LastError,
 		micros(d.UpdatedAt), d.WorkspaceID, d.ID, d.Lease)
 	if err != nil {
-		return wrapErr(err, "finish webhook delivery %s", d.ID)
+		return false, wrapErr(err, "finish webhook delivery %s", d.ID)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return wrapErr(err, "finish webhook delivery %s", d.ID)
+		return false, wrapErr(err, "finish webhook delivery %s", d.ID)
 	}
 	if n == 1 {
 		d.LockedUntil, d.Lease = nil, ""
 		if a == nil {
-			return nil
+			return true, nil
 		}
-		return t.CreateWebhookAttempt(ctx, a)
+		return true, t.CreateWebhookAttempt(ctx, a)
 	}
 	if a != nil {
 		// The lease is lost but the request was made: log it against the
@@ -324,25 +339,10 @@ func (t *txn) FinishWebhookDelivery(ctx context.Context, d *helpdesk.Delivery, a
 			a.ID, a.WorkspaceID, a.EndpointID, a.DeliveryID, a.EventID, a.EventType, a.Attempt, a.StatusCode,
 			a.Error, a.Latency.Microseconds(), a.Response, micros(a.CreatedAt), a.WorkspaceID, a.DeliveryID, a.EndpointID)
 		if err != nil {
-			return wrapErr(err, "log webhook attempt of delivery %s", d.ID)
+			return false, wrapErr(err, "log webhook attempt of delivery %s", d.ID)
 		}
 	}
-	return fmt.Errorf("finish webhook delivery %s: lease lost: %w", d.ID, helpdesk.ErrConflict)
-}
-
-// FinishWebhookDeliveries finishes one delivery after another: under
-// SQLite's single writer a statement is cheap, and the batch is one
-// transaction already.
-func (t *txn) FinishWebhookDeliveries(ctx context.Context, fs []helpdesk.FinishedDelivery) ([]bool, error) {
-	held := make([]bool, len(fs))
-	for i, f := range fs {
-		err := t.FinishWebhookDelivery(ctx, f.Delivery, f.Attempt)
-		if err != nil && !errors.Is(err, helpdesk.ErrConflict) {
-			return nil, err
-		}
-		held[i] = err == nil
-	}
-	return held, nil
+	return false, nil
 }
 
 func (t *txn) CreateWebhookAttempt(ctx context.Context, a *helpdesk.DeliveryAttempt) error {

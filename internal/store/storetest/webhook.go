@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -289,15 +290,15 @@ func testWebhookClaims(t *testing.T, s helpdesk.Store) {
 	done.State, done.Attempts, done.LastAttemptAt, done.LastStatus, done.UpdatedAt = helpdesk.DeliverySucceeded, 1, new(at(101)), 204, at(102)
 	wrong := done
 	wrong.Lease = "someone-else"
-	err := s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &wrong, nil) })
-	wantConflict(t, "FinishWebhookDelivery with a lease not held", err)
-	inTx(t, s, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &done, nil) })
+	err := s.InTx(ctx, func(tx helpdesk.Tx) error { return finishOne(ctx, tx, &wrong, nil) })
+	wantConflict(t, "finishing with a lease not held", err)
+	inTx(t, s, func(tx helpdesk.Tx) error { return finishOne(ctx, tx, &done, nil) })
 	if done.Lease != "" || done.LockedUntil != nil {
-		t.Errorf("FinishWebhookDelivery left the lease on the value: %s", show(done))
+		t.Errorf("finishing left the lease on the value: %s", show(done))
 	}
 	again := got3[0]
-	err = s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.FinishWebhookDelivery(ctx, &again, nil) })
-	wantConflict(t, "FinishWebhookDelivery twice", err)
+	err = s.InTx(ctx, func(tx helpdesk.Tx) error { return finishOne(ctx, tx, &again, nil) })
+	wantConflict(t, "finishing twice", err)
 
 	// Leases expire: at(130) everything leased by lease-1 is due again.
 	got4 := claim(helpdesk.DeliveryClaim{Now: at(130), Until: at(1000), Lease: "lease-4", Limit: 10, PerEndpoint: 10})
@@ -412,4 +413,18 @@ func testWebhookAttempts(t *testing.T, s helpdesk.Store) {
 	if pending != 0 {
 		t.Errorf("WebhookBacklog pending = %d after delete", pending)
 	}
+}
+
+// finishOne finishes one delivery through FinishWebhookDeliveries, with
+// ErrConflict for a lease that no longer held, as the conformance checks of
+// one delivery at a time expect.
+func finishOne(ctx context.Context, tx helpdesk.Tx, d *helpdesk.Delivery, a *helpdesk.DeliveryAttempt) error {
+	held, err := tx.FinishWebhookDeliveries(ctx, []helpdesk.FinishedDelivery{{Delivery: d, Attempt: a}})
+	if err != nil {
+		return err
+	}
+	if !held[0] {
+		return fmt.Errorf("finish webhook delivery %s: lease not held: %w", d.ID, helpdesk.ErrConflict)
+	}
+	return nil
 }

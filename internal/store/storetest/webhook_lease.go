@@ -49,13 +49,13 @@ func testWebhookLostLease(t *testing.T, s helpdesk.Store) {
 		})
 		return got
 	}
-	// finish commits whatever FinishWebhookDelivery wrote, as the
+	// finish commits whatever finishing wrote, as the
 	// dispatcher does: a lost lease is its answer, not a reason to roll
 	// back the rest of the batch.
 	finish := func(d helpdesk.Delivery, a *helpdesk.DeliveryAttempt) (err error) {
 		t.Helper()
 		inTx(t, s, func(tx helpdesk.Tx) error {
-			err = tx.FinishWebhookDelivery(ctx, &d, a)
+			err = finishOne(ctx, tx, &d, a)
 			return nil
 		})
 		return err
