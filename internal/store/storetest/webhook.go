@@ -244,19 +244,9 @@ func testWebhookClaims(t *testing.T, s helpdesk.Store) {
 		return tx.CreateWebhookDeliveries(ctx, ds)
 	})
 
-	claim := func(c helpdesk.DeliveryClaim) []helpdesk.Delivery {
-		t.Helper()
-		var got []helpdesk.Delivery
-		inTx(t, s, func(tx helpdesk.Tx) error {
-			var err error
-			got, err = tx.ClaimWebhookDeliveries(ctx, c)
-			return err
-		})
-		return got
-	}
 	// Two per endpoint, ep1 already has one in flight: one of ep1, one of
 	// ep2, one of epb.
-	got := claim(helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "lease-1", Limit: 10, PerEndpoint: 2,
+	got := claim(t, s, helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "lease-1", Limit: 10, PerEndpoint: 2,
 		Busy: map[string]int{ep1.ID: 1}})
 	per := map[string]int{}
 	for _, d := range got {
@@ -275,12 +265,12 @@ func testWebhookClaims(t *testing.T, s helpdesk.Store) {
 		}
 	}
 	// An endpoint at its cap is skipped entirely.
-	got2 := claim(helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "lease-2", Limit: 10, PerEndpoint: 2,
+	got2 := claim(t, s, helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "lease-2", Limit: 10, PerEndpoint: 2,
 		Busy: map[string]int{ep1.ID: 2}})
 	if len(got2) != 0 {
 		t.Errorf("claim with ep1 full and the rest leased: %s", show(got2))
 	}
-	got3 := claim(helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "lease-3", Limit: 1, PerEndpoint: 5})
+	got3 := claim(t, s, helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "lease-3", Limit: 1, PerEndpoint: 5})
 	if len(got3) != 1 || got3[0].EndpointID != ep1.ID || got3[0].EventID != evs[1].ID {
 		t.Fatalf("claim limit 1: %s", show(got3))
 	}
@@ -301,7 +291,7 @@ func testWebhookClaims(t *testing.T, s helpdesk.Store) {
 	wantConflict(t, "finishing twice", err)
 
 	// Leases expire: at(130) everything leased by lease-1 is due again.
-	got4 := claim(helpdesk.DeliveryClaim{Now: at(130), Until: at(1000), Lease: "lease-4", Limit: 10, PerEndpoint: 10})
+	got4 := claim(t, s, helpdesk.DeliveryClaim{Now: at(130), Until: at(1000), Lease: "lease-4", Limit: 10, PerEndpoint: 10})
 	ids := map[string]bool{}
 	for _, d := range got4 {
 		ids[d.ID] = true
@@ -331,7 +321,7 @@ func testWebhookClaims(t *testing.T, s helpdesk.Store) {
 	if fresh.ID != freshID {
 		t.Errorf("RequeueWebhookDelivery of a new pair changed its id")
 	}
-	got5 := claim(helpdesk.DeliveryClaim{Now: at(200), Until: at(230), Lease: "lease-5", Limit: 10, PerEndpoint: 10})
+	got5 := claim(t, s, helpdesk.DeliveryClaim{Now: at(200), Until: at(230), Lease: "lease-5", Limit: 10, PerEndpoint: 10})
 	ids = map[string]bool{}
 	for _, d := range got5 {
 		ids[d.ID] = true
@@ -427,4 +417,27 @@ func finishOne(ctx context.Context, tx helpdesk.Tx, d *helpdesk.Delivery, a *hel
 		return fmt.Errorf("finish webhook delivery %s: lease not held: %w", d.ID, helpdesk.ErrConflict)
 	}
 	return nil
+}
+
+// claim runs ClaimWebhookDeliveries in a transaction of its own.
+func claim(t *testing.T, s helpdesk.Store, c helpdesk.DeliveryClaim) []helpdesk.Delivery {
+	t.Helper()
+	var got []helpdesk.Delivery
+	inTx(t, s, func(tx helpdesk.Tx) (err error) {
+		got, err = tx.ClaimWebhookDeliveries(t.Context(), c)
+		return err
+	})
+	return got
+}
+
+// claimByID claims what is due at now, up to 10 (10 per endpoint), under
+// lease for 30 s, and returns it by delivery id.
+func claimByID(t *testing.T, s helpdesk.Store, now time.Time, lease string) map[string]helpdesk.Delivery {
+	t.Helper()
+	got := map[string]helpdesk.Delivery{}
+	for _, d := range claim(t, s, helpdesk.DeliveryClaim{Now: now, Until: now.Add(30 * time.Second),
+		Lease: lease, Limit: 10, PerEndpoint: 10}) {
+		got[d.ID] = d
+	}
+	return got
 }

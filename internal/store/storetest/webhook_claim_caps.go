@@ -28,16 +28,6 @@ func testWebhookClaimCaps(t *testing.T, s helpdesk.Store) {
 	}
 	inTx(t, s, func(tx helpdesk.Tx) error { return tx.CreateWebhookDeliveries(ctx, ds) })
 
-	claim := func(c helpdesk.DeliveryClaim) []helpdesk.Delivery {
-		t.Helper()
-		var got []helpdesk.Delivery
-		inTx(t, s, func(tx helpdesk.Tx) error {
-			var err error
-			got, err = tx.ClaimWebhookDeliveries(ctx, c)
-			return err
-		})
-		return got
-	}
 	ids := func(got []helpdesk.Delivery) []string {
 		out := make([]string, 0, len(got))
 		for _, d := range got {
@@ -48,13 +38,13 @@ func testWebhookClaimCaps(t *testing.T, s helpdesk.Store) {
 
 	// The busy endpoint's eight deliveries come first, and a claim of one
 	// reads only a few more than it needs; at its cap they are passed over.
-	got := claim(helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "caps-1", Limit: 1, PerEndpoint: 2,
+	got := claim(t, s, helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "caps-1", Limit: 1, PerEndpoint: 2,
 		Busy: map[string]int{busy.ID: 2}})
 	equal(t, "claim with the busy endpoint at its cap", ids(got), []string{ds[8].ID})
 
 	// One slot left at the busy endpoint: its earliest delivery, then the
 	// quiet endpoint's other one; earliest first.
-	got = claim(helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "caps-2", Limit: 5, PerEndpoint: 2,
+	got = claim(t, s, helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "caps-2", Limit: 5, PerEndpoint: 2,
 		Busy: map[string]int{busy.ID: 1}})
 	equal(t, "claim with one slot at the busy endpoint", ids(got), []string{ds[0].ID, ds[9].ID})
 	for _, d := range got {
@@ -64,6 +54,6 @@ func testWebhookClaimCaps(t *testing.T, s helpdesk.Store) {
 	}
 
 	// Nothing in flight: each endpoint's share is the cap.
-	got = claim(helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "caps-3", Limit: 10, PerEndpoint: 3})
+	got = claim(t, s, helpdesk.DeliveryClaim{Now: at(100), Until: at(130), Lease: "caps-3", Limit: 10, PerEndpoint: 3})
 	equal(t, "claim with nothing in flight", ids(got), []string{ds[1].ID, ds[2].ID, ds[3].ID})
 }

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"testing"
-	"time"
 
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
@@ -25,19 +24,6 @@ func testWebhookFinishBatch(t *testing.T, s helpdesk.Store) {
 	inTx(t, s, func(tx helpdesk.Tx) error {
 		return tx.CreateWebhookDeliveries(ctx, []helpdesk.Delivery{lost, won, abandoned, pruned})
 	})
-	claim := func(now time.Time, lease string) map[string]helpdesk.Delivery {
-		t.Helper()
-		got := map[string]helpdesk.Delivery{}
-		inTx(t, s, func(tx helpdesk.Tx) error {
-			ds, err := tx.ClaimWebhookDeliveries(ctx, helpdesk.DeliveryClaim{Now: now, Until: now.Add(30 * time.Second),
-				Lease: lease, Limit: 10, PerEndpoint: 10})
-			for _, d := range ds {
-				got[d.ID] = d
-			}
-			return err
-		})
-		return got
-	}
 	finish := func(fs ...helpdesk.FinishedDelivery) []bool {
 		t.Helper()
 		var held []bool
@@ -48,8 +34,8 @@ func testWebhookFinishBatch(t *testing.T, s helpdesk.Store) {
 		})
 		return held
 	}
-	stalled := claim(at(100), "stalled")
-	taker := claim(at(130), "taker") // the stalled claim's leases have expired
+	stalled := claimByID(t, s, at(100), "stalled")
+	taker := claimByID(t, s, at(130), "taker") // the stalled claim's leases have expired
 	if len(stalled) != 4 || len(taker) != 4 {
 		t.Fatalf("claims: %d and %d deliveries, want 4 and 4", len(stalled), len(taker))
 	}

@@ -36,19 +36,6 @@ func testWebhookLostLease(t *testing.T, s helpdesk.Store) {
 		}
 		return tx.CreateWebhookDeliveries(ctx, []helpdesk.Delivery{kept, pruned})
 	})
-	claim := func(now time.Time, lease string) map[string]helpdesk.Delivery {
-		t.Helper()
-		got := map[string]helpdesk.Delivery{}
-		inTx(t, s, func(tx helpdesk.Tx) error {
-			ds, err := tx.ClaimWebhookDeliveries(ctx, helpdesk.DeliveryClaim{Now: now, Until: now.Add(30 * time.Second),
-				Lease: lease, Limit: 10, PerEndpoint: 10})
-			for _, d := range ds {
-				got[d.ID] = d
-			}
-			return err
-		})
-		return got
-	}
 	// finish commits whatever finishing wrote, as the
 	// dispatcher does: a lost lease is its answer, not a reason to roll
 	// back the rest of the batch.
@@ -67,12 +54,12 @@ func testWebhookLostLease(t *testing.T, s helpdesk.Store) {
 		return as
 	}
 
-	first := claim(at(100), "stalled")
+	first := claimByID(t, s, at(100), "stalled")
 	if len(first) != 2 {
 		t.Fatalf("first claim: %s", show(first))
 	}
 	// The first dispatcher stalls past its lease; a second one takes over.
-	second := claim(at(130), "taker")
+	second := claimByID(t, s, at(130), "taker")
 	if len(second) != 2 {
 		t.Fatalf("claim after the lease expired: %s", show(second))
 	}
