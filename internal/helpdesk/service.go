@@ -18,6 +18,12 @@ type Service struct {
 	log      *slog.Logger
 	webhooks WebhookOptions
 	notify   func()
+	// storeWakes is set when the store wakes every instance's dispatcher
+	// for committed events (EventWaker), and only for events of workspaces
+	// with an active endpoint: most workspaces have none, and waking the
+	// dispatcher for their events made it run a cycle that found nothing
+	// after nearly every commit.
+	storeWakes bool
 }
 
 // Options configures a Service. Zero values pick the real clock, crypto/rand
@@ -28,16 +34,19 @@ type Options struct {
 	Logger *slog.Logger
 	// Webhooks configures endpoint management; see WebhookOptions.
 	Webhooks WebhookOptions
-	// OnWebhookWork is called after every commit that wrote events or
-	// queued webhook deliveries, so the in-process dispatcher wakes at once.
-	// It must not block.
+	// OnWebhookWork is called after every commit that queued webhook
+	// deliveries or enabled an endpoint, and after every commit that wrote
+	// events unless the store wakes the dispatchers for those itself (an
+	// EventWaker), so the in-process dispatcher wakes at once. It must not
+	// block.
 	OnWebhookWork func()
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, opts Options) *Service {
+	_, storeWakes := store.(EventWaker)
 	s := &Service{store: store, now: opts.Now, random: opts.Random, log: opts.Logger,
-		webhooks: opts.Webhooks, notify: opts.OnWebhookWork}
+		webhooks: opts.Webhooks, notify: opts.OnWebhookWork, storeWakes: storeWakes}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -119,7 +128,7 @@ func write[T any](ctx context.Context, s *Service, fn func(tx Tx) (T, error)) (T
 		out = v
 		return nil
 	})
-	if err == nil && events {
+	if err == nil && events && !s.storeWakes {
 		s.webhookWork()
 	}
 	return out, err

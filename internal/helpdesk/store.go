@@ -270,10 +270,12 @@ type webhookWriter interface {
 
 // EventWaker is implemented by a store that several processes share
 // (PostgreSQL, through LISTEN/NOTIFY): the channel receives a value soon
-// after any process commits events or queues deliveries, so the webhook
-// dispatcher of every instance wakes without polling. Commits made by this
-// process wake the dispatcher directly (Options.OnWebhookWork), so a store
-// that only one process uses (SQLite) needs no EventWaker.
+// after any process commits events that an active endpoint will get, or
+// queues deliveries, so the webhook dispatcher of every instance wakes
+// without polling, this process's included. The Service then wakes its own
+// dispatcher directly (Options.OnWebhookWork) only for what the store does
+// not announce. A store that only one process uses (SQLite) needs no
+// EventWaker: the Service wakes the dispatcher after every commit of events.
 type EventWaker interface {
 	EventWake(ctx context.Context) <-chan struct{}
 }
