@@ -111,7 +111,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	write.SetConnMaxLifetime(0)
 	// Connect the writer first so that it, not a reader, switches a new
 	// database file to WAL.
-	if err := write.PingContext(ctx); err != nil {
+	if err := connect(ctx, write); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: connect %s: %w", path, err)
 	}
@@ -143,6 +143,27 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// connect makes db's first connection, whose pragmas switch a new file to
+// WAL. Two processes doing that at once (a server starting beside a CLI
+// command on a new file) can both hold the file's shared lock and both want
+// its exclusive one; SQLite then fails one of them at once with SQLITE_BUSY
+// rather than call its busy handler, which could only deadlock. That
+// failure is retried, for as long as busy_timeout would have waited.
+func connect(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeoutMillis * time.Millisecond)
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+	}
 }
 
 // dsn builds a connection string for path with the shared pragmas and extra
