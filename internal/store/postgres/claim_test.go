@@ -63,17 +63,6 @@ func (cw claimWorld) claim(lease string, limit, perEndpoint int) helpdesk.Delive
 		PerEndpoint: perEndpoint}
 }
 
-// openInstance opens the store another instance would have.
-func openInstance(t *testing.T, dsn string) *postgres.Store {
-	t.Helper()
-	o, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { o.Close() })
-	return o
-}
-
 // TestClaimBesideAnotherClaim: while one instance's claim is still open
 // (its rows locked, its lease not committed), another instance's claim
 // gets the next deliveries, within its own per-endpoint caps, none of the

@@ -24,15 +24,7 @@ func TestEndpointOrderedAgainstEvents(t *testing.T) {
 	s, dsn := open(t)
 	ctx := t.Context()
 	w := seedBatchWorld(t, s)
-	var stores []*postgres.Store
-	for range 2 {
-		o, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { o.Close() })
-		stores = append(stores, o)
-	}
+	stores := []*postgres.Store{openInstance(t, dsn), openInstance(t, dsn)}
 
 	const writers, perWriter = 8, 40
 	var wg sync.WaitGroup

@@ -30,6 +30,17 @@ func open(t *testing.T) (*postgres.Store, string) {
 	return s, dsn
 }
 
+// openInstance opens, on dsn, the store another instance would have.
+func openInstance(t *testing.T, dsn string) *postgres.Store {
+	t.Helper()
+	o, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close() })
+	return o
+}
+
 func TestConformance(t *testing.T) {
 	if teststore.PostgresURL() == "" {
 		t.Skip(teststore.EnvPostgres + " is not set")
@@ -400,12 +411,7 @@ func instanceLimiters(t *testing.T, dsn string, n, limit int) []*postgres.Limite
 	t.Helper()
 	var limiters []*postgres.Limiter
 	for range n {
-		s, err := postgres.Open(t.Context(), dsn, postgres.Options{MaxConns: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		limiters = append(limiters, s.NewLimiter(limit, time.Minute))
+		limiters = append(limiters, openInstance(t, dsn).NewLimiter(limit, time.Minute))
 	}
 	return limiters
 }
