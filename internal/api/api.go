@@ -60,6 +60,7 @@ type API struct {
 	now        func() time.Time
 	usage      *usage
 	metrics    apiMetrics
+	pages      *pageCache
 
 	// Intervals of Run's work; tests shorten them.
 	flushEvery time.Duration
@@ -85,6 +86,7 @@ func New(opts Options) *API {
 		now:        opts.Now,
 		flushEvery: 30 * time.Second,
 		pruneEvery: time.Hour,
+		pages:      newPageCache(maxCachedPageBytes),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -124,6 +126,7 @@ func New(opts Options) *API {
 type apiMetrics struct {
 	authFailures *metrics.CounterVec
 	rateLimited  *metrics.CounterVec
+	listPages    *metrics.CounterVec
 }
 
 func newAPIMetrics(reg *metrics.Registry) apiMetrics {
@@ -132,5 +135,7 @@ func newAPIMetrics(reg *metrics.Registry) apiMetrics {
 			"API requests refused by authentication, by reason.", "reason"),
 		rateLimited: reg.NewCounterVec("tixallo_api_rate_limited_total",
 			"API requests refused with 429, by limiter (key or auth_ip).", "limiter"),
+		listPages: reg.NewCounterVec("tixallo_api_list_pages_total",
+			"Pages of GET /api/v1/tickets, by where they came from (cache or database).", "from"),
 	}
 }

@@ -20,6 +20,10 @@ import (
 type principal struct {
 	key *helpdesk.APIKey
 	ip  string
+	// ticketsVersion is the workspace's tickets version read after the
+	// request arrived, when the route asked for it and the rate limiter
+	// could read it in its own round trip; otherwise -1.
+	ticketsVersion int64
 }
 
 func (p *principal) workspaceID() string { return p.key.WorkspaceID }
@@ -28,12 +32,30 @@ func (p *principal) workspaceID() string { return p.key.WorkspaceID }
 // and returns any failure for writeError.
 type handler func(w http.ResponseWriter, r *http.Request, p *principal) error
 
+// gateNeeds are what an endpoint asks of the gate besides authentication
+// and the rate limit.
+type gateNeeds uint8
+
+const (
+	// needWrite: the key must have the read_write scope.
+	needWrite gateNeeds = 1 << iota
+	// needTicketsVersion: read the workspace's tickets version with the
+	// rate-limit decision when the limiter can (ticket_list_cache.go).
+	needTicketsVersion
+)
+
+// ticketsVersionLimiter is a rate limiter that can read a workspace's
+// tickets version in the round trip of its decision (the PostgreSQL one).
+type ticketsVersionLimiter interface {
+	AllowWithTicketsVersion(ctx context.Context, key, workspaceID string, now time.Time) (ratelimit.Decision, int64, error)
+}
+
 // gate runs everything an authenticated request must pass, in this order:
 // the per-IP failed-authentication throttle (before any lookup, so a key
 // cannot be found by volume), authentication, the per-key rate limit (whose
 // headers every authenticated response carries), and for writes the key's
 // scope. Then h runs.
-func (a *API) gate(write bool, h handler) http.HandlerFunc {
+func (a *API) gate(needs gateNeeds, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		defer a.recoverJSON(w, r)
 		setCommonHeaders(w)
@@ -56,7 +78,13 @@ func (a *API) gate(write bool, h handler) http.HandlerFunc {
 		}
 		a.usage.touch(key, now)
 
-		d, err := a.keyLimiter.Allow(r.Context(), key.ID, now)
+		var d ratelimit.Decision
+		version := int64(-1)
+		if vl, ok := a.keyLimiter.(ticketsVersionLimiter); ok && needs&needTicketsVersion != 0 {
+			d, version, err = vl.AllowWithTicketsVersion(r.Context(), key.ID, key.WorkspaceID, now)
+		} else {
+			d, err = a.keyLimiter.Allow(r.Context(), key.ID, now)
+		}
 		if err != nil {
 			// Fail open: a broken limiter must not take the API down. The
 			// response then carries only the parts of the policy we know.
@@ -72,11 +100,11 @@ func (a *API) gate(write bool, h handler) http.HandlerFunc {
 				return
 			}
 		}
-		if write && key.Scope != helpdesk.ScopeReadWrite {
+		if needs&needWrite != 0 && key.Scope != helpdesk.ScopeReadWrite {
 			a.writeError(w, r, errForbidden)
 			return
 		}
-		if err := h(w, r, &principal{key: key, ip: ip}); err != nil {
+		if err := h(w, r, &principal{key: key, ip: ip, ticketsVersion: version}); err != nil {
 			a.writeError(w, r, err)
 		}
 	}

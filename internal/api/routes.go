@@ -14,11 +14,11 @@ type route struct {
 // routes is the whole surface of API v1.
 func (a *API) routes() []route {
 	return []route{
-		{"GET", "/api/v1/tickets", a.gate(false, a.listTickets)},
-		{"POST", "/api/v1/tickets", a.gate(true, a.post(a.ticketCreator()))},
-		{"GET", "/api/v1/tickets/{id}", a.gate(false, a.getTicket)},
-		{"POST", "/api/v1/tickets/{id}/messages", a.gate(true, a.createMessage)},
-		{"GET", "/api/v1/events", a.gate(false, a.listEvents)},
+		{"GET", "/api/v1/tickets", a.gate(needTicketsVersion, a.listTickets)},
+		{"POST", "/api/v1/tickets", a.gate(needWrite, a.post(a.ticketCreator()))},
+		{"GET", "/api/v1/tickets/{id}", a.gate(0, a.getTicket)},
+		{"POST", "/api/v1/tickets/{id}/messages", a.gate(needWrite, a.createMessage)},
+		{"GET", "/api/v1/events", a.gate(0, a.listEvents)},
 		{"GET", "/api/v1/openapi.json", http.HandlerFunc(a.openAPI)},
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 
@@ -47,14 +48,42 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, p *principal) 
 	if err := q.err(); err != nil {
 		return err
 	}
+
+	// The page may come from the cache (ticket_list_cache.go), which needs
+	// the version read after the request arrived: with the rate limit's
+	// decision when the limiter reads it, otherwise now. Without a version
+	// the page is read and not kept; a store that cannot answer this will
+	// say so when asked for the page.
+	version := p.ticketsVersion
+	if version < 0 {
+		if v, err := a.svc.Store().TicketsVersion(r.Context(), p.workspaceID()); err == nil {
+			version = v
+		}
+	}
+	key := newPageKey(p.workspaceID(), f)
+	if version >= 0 {
+		if body, ok := a.pages.get(key, version); ok {
+			a.metrics.listPages.Inc("cache")
+			writeRaw(w, http.StatusOK, body)
+			return nil
+		}
+	}
+
 	tickets, more, err := a.svc.TicketPage(r.Context(), p.workspaceID(), f)
 	if err != nil {
 		return err
 	}
+	a.metrics.listPages.Inc("database")
 	var next string
 	if more && len(tickets) > 0 {
 		next = a.encodeCursor(cursorTickets, p.workspaceID(), tickets[len(tickets)-1].Number)
 	}
-	writeEncoded(w, func(b []byte) []byte { return appendTicketList(b, tickets, next) })
+	writeEncoded(w, func(b []byte) []byte {
+		b = appendTicketList(b, tickets, next)
+		if version >= 0 {
+			a.pages.put(key, version, bytes.Clone(b))
+		}
+		return b
+	})
 	return nil
 }

@@ -82,6 +82,12 @@ type Reader interface {
 	// without the customer, assignee and inbox names of a TicketRow: the
 	// public API shows none of them, and its list is its most requested read.
 	TicketPage(ctx context.Context, workspaceID string, f TicketFilter) ([]Ticket, error)
+	// TicketsVersion is a number that grows with every committed change to
+	// the workspace's tickets: one created, changed (by the service or by a
+	// cascade, such as an assignee's account being deleted) or deleted. So
+	// a page of tickets read after the version was read is still current
+	// while the version reads the same (the API's list cache counts on it).
+	TicketsVersion(ctx context.Context, workspaceID string) (int64, error)
 	// TicketWithCustomer reads in one statement what Ticket and then
 	// Customer read: the ticket, and its customer with the customer's
 	// company (nil when it has none). A ticket not in the workspace is

@@ -51,7 +51,7 @@ func TestConformance(t *testing.T) {
 // tenantTables are every table that holds a workspace's data.
 var tenantTables = []string{"workspaces", "memberships", "sessions", "invites", "inboxes", "companies",
 	"customers", "tickets", "messages", "api_keys", "audit_entries", "events", "idempotency_records",
-	"webhook_endpoints", "webhook_deliveries", "webhook_attempts"}
+	"webhook_endpoints", "webhook_deliveries", "webhook_attempts", "ticket_changes"}
 
 // seedOne creates a workspace with a row in every tenant table through the
 // store, and returns its id.
@@ -111,7 +111,8 @@ func seedOne(t *testing.T, s helpdesk.Store) string {
 	err = s.InTx(ctx, func(tx helpdesk.Tx) error {
 		d := helpdesk.Delivery{ID: id(), WorkspaceID: ws.ID, EndpointID: ep.ID, EventID: ev.ID,
 			EventType: ev.Type, State: helpdesk.DeliveryPending, NextAt: now, CreatedAt: now, UpdatedAt: now}
-		return errors.Join(tx.CreateWebhookDeliveries(ctx, []helpdesk.Delivery{d}),
+		tk.Status = helpdesk.StatusOpen // counted in ticket_changes
+		return errors.Join(tx.CreateWebhookDeliveries(ctx, []helpdesk.Delivery{d}), tx.UpdateTicket(ctx, &tk),
 			tx.CreateWebhookAttempt(ctx, &helpdesk.DeliveryAttempt{ID: id(), WorkspaceID: ws.ID, EndpointID: ep.ID,
 				DeliveryID: d.ID, EventID: ev.ID, EventType: ev.Type, Attempt: 1, StatusCode: 200, CreatedAt: now}))
 	})

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,11 @@ type limitCall struct {
 	d    ratelimit.Decision
 	err  error
 	done chan struct{}
+
+	// workspace, when set, asks for its tickets' version as well
+	// (AllowWithTicketsVersion); version stays -1 when it has none.
+	workspace string
+	version   int64
 }
 
 // NewLimiter returns a limiter that admits at most limit requests per key
@@ -88,7 +94,27 @@ func (s *Store) NewLimiter(limit int, window time.Duration) *Limiter {
 // error; the batch may still record the request, which errs towards
 // refusing later ones.
 func (l *Limiter) Allow(ctx context.Context, key string, now time.Time) (ratelimit.Decision, error) {
-	c := &limitCall{key: key, now: now, done: make(chan struct{})}
+	return l.wait(ctx, &limitCall{key: key, now: now, done: make(chan struct{})})
+}
+
+// AllowWithTicketsVersion is Allow that also reads the version of
+// workspaceID's tickets (Store.TicketsVersion) in the same statement, which
+// starts after the call was made: a page of tickets read after it returns
+// is at least as new as the version, at the cost of a primary-key probe in
+// a round trip the request makes anyway. The version is -1 when the
+// workspace does not exist or the decision failed.
+func (l *Limiter) AllowWithTicketsVersion(ctx context.Context, key, workspaceID string, now time.Time) (ratelimit.Decision, int64, error) {
+	c := &limitCall{key: key, now: now, done: make(chan struct{}), workspace: workspaceID, version: -1}
+	d, err := l.wait(ctx, c)
+	if err != nil {
+		return d, -1, err
+	}
+	return d, c.version, nil
+}
+
+// wait queues c, sends a batch when none is in flight, and waits for c's
+// answer.
+func (l *Limiter) wait(ctx context.Context, c *limitCall) (ratelimit.Decision, error) {
 	l.mu.Lock()
 	l.queue = append(l.queue, c)
 	batch := l.takeBatch()
@@ -157,23 +183,53 @@ func (l *Limiter) decide(ctx context.Context, batch []*limitCall) error {
 	for i, c := range batch {
 		keys[i], nows[i] = c.key, c.now.UnixMicro()
 	}
+	workspaces := batchWorkspaces(batch)
 	var (
-		allowed []bool
-		used    []int32
-		oldest  []*int64
+		allowed  []bool
+		used     []int32
+		oldest   []*int64
+		versions []*int64
 	)
-	err := l.s.pool.QueryRow(ctx, `SELECT allowed, used, oldest FROM tixallo_rate_limit_many($1, $2, $3, $4)`,
-		keys, nows, l.window.Microseconds(), l.limit).Scan(&allowed, &used, &oldest)
+	var err error
+	if len(workspaces) == 0 {
+		err = l.s.pool.QueryRow(ctx, `SELECT allowed, used, oldest FROM tixallo_rate_limit_many($1, $2, $3, $4)`,
+			keys, nows, l.window.Microseconds(), l.limit).Scan(&allowed, &used, &oldest)
+	} else {
+		// One statement, so one round trip; its snapshot is taken when it
+		// starts, after every call of the batch was made.
+		err = l.s.pool.QueryRow(ctx, `SELECT m.allowed, m.used, m.oldest, tixallo_ticket_versions($5)
+			FROM tixallo_rate_limit_many($1, $2, $3, $4) m`,
+			keys, nows, l.window.Microseconds(), l.limit, workspaces).Scan(&allowed, &used, &oldest, &versions)
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: rate limit: %w", err)
 	}
-	if len(allowed) != len(batch) || len(used) != len(batch) || len(oldest) != len(batch) {
+	if len(allowed) != len(batch) || len(used) != len(batch) || len(oldest) != len(batch) ||
+		len(versions) != len(workspaces) {
 		return fmt.Errorf("postgres: rate limit: %d decisions for %d requests", len(allowed), len(batch))
 	}
 	for i, c := range batch {
 		c.d = l.decision(c.now, allowed[i], int(used[i]), oldest[i])
+		if c.workspace != "" {
+			if v := versions[slices.Index(workspaces, c.workspace)]; v != nil {
+				c.version = *v
+			}
+		}
 	}
 	return nil
+}
+
+// batchWorkspaces lists, once each, the workspaces whose tickets' version
+// the calls of batch asked for. A batch holds a few workspaces at most, so
+// a slice searched linearly beats a map.
+func batchWorkspaces(batch []*limitCall) []string {
+	var ws []string
+	for _, c := range batch {
+		if c.workspace != "" && !slices.Contains(ws, c.workspace) {
+			ws = append(ws, c.workspace)
+		}
+	}
+	return ws
 }
 
 // decision turns the database's answer for a request at now into the

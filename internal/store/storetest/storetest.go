@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) helpdesk.Store) {
 		{"TicketNumbersGapless", testTicketNumbersGapless},
 		{"TicketPaging", testTicketPaging},
 		{"TicketCreateReads", testTicketCreateReads},
+		{"TicketsVersion", testTicketsVersion},
 		{"CountTickets", testCountTickets},
 		{"Messages", testMessages},
 		{"APIKeys", testAPIKeys},

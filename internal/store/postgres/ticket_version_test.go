@@ -1,0 +1,54 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tixallo/tixallo/internal/helpdesk"
+)
+
+// TestTicketsVersionCascade: a change to tickets that the service never
+// makes — the ON DELETE SET NULL of an assignee whose account an operator
+// deleted — moves the version too, and a workspace deleted with its tickets
+// leaves no count behind.
+func TestTicketsVersionCascade(t *testing.T) {
+	s, dsn := open(t)
+	ctx := t.Context()
+	ws := seedOne(t, s)
+	owner, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+
+	user := helpdesk.User{ID: "0193a3b4-0000-7000-8000-000000000001", Email: "gone@example.com", Name: "Gone"}
+	err = s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.CreateUser(ctx, &user) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `UPDATE tickets SET assignee_id = $1 WHERE workspace_id = $2`, user.ID, ws); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.TicketsVersion(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(ctx, `DELETE FROM users WHERE id = $1`, user.ID); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.TicketsVersion(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after <= before {
+		t.Errorf("version %d after the assignee's account was deleted, want more than %d", after, before)
+	}
+
+	if _, err := owner.Exec(ctx, `DELETE FROM workspaces WHERE id = $1`, ws); err != nil {
+		t.Fatalf("deleting a workspace with its tickets: %v", err)
+	}
+	if n := count(t, owner, "ticket_changes"); n != 0 {
+		t.Errorf("%d ticket_changes rows left after the workspace was deleted", n)
+	}
+}
