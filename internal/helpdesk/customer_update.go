@@ -47,7 +47,8 @@ func (s *Service) Customer(ctx context.Context, workspaceID, id string) (*Custom
 }
 
 // CustomerChanges is what an agent edits on a customer; nil leaves a field
-// as it is.
+// as it is. There is no Email: an email is who a customer is, and CreateTicket counts
+// on it never changing when it finds the customer before its transaction.
 type CustomerChanges struct {
 	Name      *string // "" clears the name
 	CompanyID *string // "" removes the customer from its company

@@ -95,6 +95,11 @@ type Reader interface {
 	// the workspace beside the ticket: the foreign key rules that out, and
 	// the caller reports it as Customer would have (ErrNotFound).
 	TicketWithCustomer(ctx context.Context, workspaceID, id string) (*Ticket, *Customer, error)
+	// TicketCreateReads makes CreateTicket's reads: the ticket's inbox (the
+	// default one when inboxID is empty) and its customer by email, each
+	// with the error Inbox, DefaultInbox or CustomerByEmail would have
+	// returned. The PostgreSQL store makes both in one round trip.
+	TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) TicketCreateReads
 	// CountTickets counts tickets by status (merged excluded), for the app's filters.
 	CountTickets(ctx context.Context, workspaceID string) (map[Status]int, error)
 	// Messages returns a ticket's conversation, oldest first.
@@ -141,14 +146,6 @@ type Writer interface {
 	CreateCustomer(ctx context.Context, c *Customer) error
 	UpdateCustomer(ctx context.Context, c *Customer) error
 	CreateCompany(ctx context.Context, c *Company) error
-
-	// TicketCreateReads makes CreateTicket's reads before it takes a number:
-	// the ticket's inbox (the default one when inboxID is empty) and its
-	// customer by email, each with the error Inbox, DefaultInbox or
-	// CustomerByEmail would have returned. The PostgreSQL store makes both
-	// in one round trip, which the other writers of its group-commit batch
-	// would otherwise wait for twice.
-	TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) TicketCreateReads
 
 	// NextTicketNumber reserves the workspace's next ticket number. It is
 	// gapless because it is taken inside the creating transaction: a rollback

@@ -11,7 +11,7 @@ import (
 // the error Inbox, DefaultInbox or CustomerByEmail would have returned.
 // Inside a group-commit batch every round trip of a member is time the
 // members after it wait, so the ticket create's two reads share one.
-func (t *txn) TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) helpdesk.TicketCreateReads {
+func (r reader) TicketCreateReads(ctx context.Context, workspaceID, inboxID, customerEmail string) helpdesk.TicketCreateReads {
 	inbox := stmt{`SELECT ` + inboxColumns + ` FROM inboxes WHERE workspace_id = $1 AND is_default`, []any{workspaceID}}
 	inboxWhat := "default inbox"
 	if inboxID != "" {
@@ -20,7 +20,7 @@ func (t *txn) TicketCreateReads(ctx context.Context, workspaceID, inboxID, custo
 	}
 	customer := stmt{customerSelect + ` WHERE c.workspace_id = $1 AND c.email = $2`, []any{workspaceID, customerEmail}}
 	var out helpdesk.TicketCreateReads
-	br, err := t.pipeline(ctx, workspaceID, inbox, customer)
+	br, err := r.pipeline(ctx, workspaceID, inbox, customer)
 	if err != nil {
 		out.InboxErr = wrapErr(err, "%s", inboxWhat)
 		out.CustomerErr = out.InboxErr
@@ -28,17 +28,17 @@ func (t *txn) TicketCreateReads(ctx context.Context, workspaceID, inboxID, custo
 	}
 	in, err := scanInbox(br.QueryRow())
 	if err != nil {
-		out.InboxErr = wrapErr(t.note(err), "%s", inboxWhat)
+		out.InboxErr = wrapErr(r.note(err), "%s", inboxWhat)
 	} else {
 		out.Inbox = &in
 	}
 	c, err := scanCustomer(br.QueryRow())
 	if err != nil {
-		out.CustomerErr = wrapErr(t.note(err), "customer with email %q", customerEmail)
+		out.CustomerErr = wrapErr(r.note(err), "customer with email %q", customerEmail)
 	} else {
 		out.Customer = &c
 	}
-	if err := t.note(br.Close()); err != nil && out.InboxErr == nil && out.CustomerErr == nil {
+	if err := r.note(br.Close()); err != nil && out.InboxErr == nil && out.CustomerErr == nil {
 		out.InboxErr = wrapErr(err, "%s", inboxWhat)
 	}
 	return out
