@@ -24,6 +24,9 @@ type Service struct {
 	// dispatcher for their events made it run a cycle that found nothing
 	// after nearly every commit.
 	storeWakes bool
+	// readEarly is set when the store's reads are round trips that a
+	// group-commit batch would wait for (RoundTripStore).
+	readEarly bool
 }
 
 // Options configures a Service. Zero values pick the real clock, crypto/rand
@@ -45,8 +48,9 @@ type Options struct {
 // NewService returns a Service over store.
 func NewService(store Store, opts Options) *Service {
 	_, storeWakes := store.(EventWaker)
+	_, readEarly := store.(RoundTripStore)
 	s := &Service{store: store, now: opts.Now, random: opts.Random, log: opts.Logger,
-		webhooks: opts.Webhooks, notify: opts.OnWebhookWork, storeWakes: storeWakes}
+		webhooks: opts.Webhooks, notify: opts.OnWebhookWork, storeWakes: storeWakes, readEarly: readEarly}
 	if s.now == nil {
 		s.now = time.Now
 	}

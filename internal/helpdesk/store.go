@@ -271,6 +271,16 @@ type webhookWriter interface {
 	DeleteWebhookAttemptsBefore(ctx context.Context, t time.Time) error
 }
 
+// RoundTripStore is implemented by a store whose statements are round trips
+// to another process (PostgreSQL). Its group commit runs one transaction
+// after another on one connection, so every round trip inside a transaction
+// is time the transactions after it wait; the Service then makes the reads
+// it safely can before the transaction. In process (SQLite) a read inside
+// the transaction costs less than the same read on the pool.
+type RoundTripStore interface {
+	StatementsAreRoundTrips()
+}
+
 // EventWaker is implemented by a store that several processes share
 // (PostgreSQL, through LISTEN/NOTIFY): the channel receives a value soon
 // after any process commits events that an active endpoint will get, or

@@ -42,21 +42,24 @@ func (s *Service) CreateTicket(ctx context.Context, workspaceID string, in NewTi
 		return nil, err
 	}
 
-	// The reads go before the transaction. Both stores commit writes in
-	// batches, one transaction after another, so a read inside one is time
-	// every later create of the batch waits for (on PostgreSQL a round trip
-	// each). Read before, on the store's pool, creates read in parallel, and
-	// a create from a known customer makes no round trip of its own inside
-	// the batch. What they found stays true: customers and inboxes are never
-	// deleted, and a customer's email never changes (CustomerChanges has
-	// none). A ticket created while an admin switches the default inbox may
-	// land in either, as it could have when read inside the transaction a
-	// moment earlier. A customer not found is looked for again inside, where
-	// the transaction sees one that an earlier create of its batch made.
-	early := s.store.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
+	// Where the store's reads are round trips (RoundTripStore), they go
+	// before the transaction: read inside it, they were a round trip every
+	// later create of the group-commit batch waited for. Read before, on
+	// the store's pool, creates read in parallel, and a create from a known
+	// customer makes no round trip of its own inside the batch. What they
+	// found stays true: customers and inboxes are never deleted, and a
+	// customer's email never changes (CustomerChanges has none). A ticket
+	// created while an admin switches the default inbox may land in either,
+	// as it could have when read inside the transaction a moment earlier. A
+	// customer not found is looked for again inside, where the transaction
+	// sees one that an earlier create of its batch made.
+	var early TicketCreateReads
+	if s.readEarly {
+		early = s.store.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
+	}
 	return write(ctx, s, func(tx Tx) (*Ticket, error) {
 		pre := early
-		if early.InboxErr != nil || early.CustomerErr != nil {
+		if !s.readEarly || early.InboxErr != nil || early.CustomerErr != nil {
 			pre = tx.TicketCreateReads(ctx, workspaceID, in.InboxID, customerEmail)
 		}
 		inbox, err := ticketInbox(in.InboxID, pre)

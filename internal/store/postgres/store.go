@@ -165,6 +165,13 @@ func Migrations() fs.FS {
 // The rate limiter and the cross-instance wake-ups share it.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
+var _ helpdesk.RoundTripStore = (*Store)(nil)
+
+// StatementsAreRoundTrips marks the store as one whose statements cross to
+// another process, so the Service makes what reads it can before a
+// transaction rather than inside a group-commit batch.
+func (s *Store) StatementsAreRoundTrips() {}
+
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
