@@ -86,7 +86,7 @@ func New(opts Options) *API {
 		now:        opts.Now,
 		flushEvery: 30 * time.Second,
 		pruneEvery: time.Hour,
-		pages:      newPageCache(maxCachedPageBytes),
+		pages:      newPageCache(maxCachedPageBytes, maxSeenPages),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

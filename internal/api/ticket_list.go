@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"net/http"
 	"strings"
 
@@ -81,7 +80,7 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request, p *principal) 
 	writeEncoded(w, func(b []byte) []byte {
 		b = appendTicketList(b, tickets, next)
 		if version >= 0 {
-			a.pages.put(key, version, bytes.Clone(b))
+			a.pages.put(key, version, b)
 		}
 		return b
 	})

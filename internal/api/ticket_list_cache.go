@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -28,12 +29,21 @@ import (
 // instance, and nothing served is older than what a fresh read would have
 // returned when the request arrived.
 //
-// Each instance keeps its own cache, bounded in bytes; a version that moved
-// leaves the workspace's old pages to be replaced or evicted.
+// Each instance keeps its own cache, bounded in bytes. A page is kept from
+// its second read at one version on, or when an older version of it is
+// kept (it was wanted before): a client walking every page once, which a
+// cursor makes cheap anyway, does not push out the pages that are polled.
+// A version that moved leaves the workspace's other pages to be replaced
+// or evicted.
 
-// maxCachedPageBytes bounds the bytes of pages one process keeps: about 650
-// pages of 20 tickets of the benchmark's size.
-const maxCachedPageBytes = 16 << 20
+// maxCachedPageBytes bounds the bytes of pages one process keeps: about 320
+// pages of 20 tickets of the benchmark's size. The garbage collector lets
+// the heap grow to about twice what is live, so budget twice this in RSS.
+const maxCachedPageBytes = 8 << 20
+
+// maxSeenPages bounds the pages remembered as read once, without their
+// bytes.
+const maxSeenPages = 4096
 
 // pageKey names a page by everything the list's answer depends on besides
 // the tickets: the workspace (whose key signed the cursor) and the filter
@@ -65,12 +75,15 @@ type cachedPage struct {
 type pageCache struct {
 	mu       sync.Mutex
 	pages    map[pageKey]cachedPage
+	seen     map[pageKey]int64 // pages read once, by the version they were read at
 	size     int
 	maxBytes int
+	maxSeen  int
 }
 
-func newPageCache(maxBytes int) *pageCache {
-	return &pageCache{pages: map[pageKey]cachedPage{}, maxBytes: maxBytes}
+func newPageCache(maxBytes, maxSeen int) *pageCache {
+	return &pageCache{pages: map[pageKey]cachedPage{}, seen: map[pageKey]int64{},
+		maxBytes: maxBytes, maxSeen: maxSeen}
 }
 
 // get returns the page stored for k at exactly version.
@@ -84,23 +97,30 @@ func (c *pageCache) get(k pageKey, version int64) ([]byte, bool) {
 	return p.body, true
 }
 
-// put stores body as k's page at version, unless a page read at a later
-// version is there already. To make room it drops pages chosen at random
-// (map order), which costs nothing to keep track of and is fair enough for
-// pages that are all about the same size.
+// put keeps a copy of body as k's page at version, if the page is wanted
+// (see above) and no page read at a later version is kept already. To make
+// room it drops pages chosen at random (map order), which costs nothing to
+// keep track of and is fair enough for pages that are all about the same
+// size.
 func (c *pageCache) put(k pageKey, version int64, body []byte) {
 	if len(body) > c.maxBytes/64 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.pages[k]; ok {
-		if old.version > version {
-			return
-		}
+	old, kept := c.pages[k]
+	seenAt, seen := c.seen[k]
+	switch {
+	case kept && old.version > version:
+		return
+	case kept:
 		c.size -= len(old.body)
 		delete(c.pages, k)
+	case !seen || seenAt != version:
+		c.remember(k, version)
+		return
 	}
+	delete(c.seen, k)
 	for victim, p := range c.pages {
 		if c.size+len(body) <= c.maxBytes {
 			break
@@ -108,6 +128,18 @@ func (c *pageCache) put(k pageKey, version int64, body []byte) {
 		c.size -= len(p.body)
 		delete(c.pages, victim)
 	}
-	c.pages[k] = cachedPage{version: version, body: body}
+	c.pages[k] = cachedPage{version: version, body: bytes.Clone(body)}
 	c.size += len(body)
+}
+
+// remember notes that k was read at version and not kept, forgetting a
+// page at random when too many are remembered. c.mu must be held.
+func (c *pageCache) remember(k pageKey, version int64) {
+	if _, ok := c.seen[k]; !ok && len(c.seen) >= c.maxSeen {
+		for victim := range c.seen {
+			delete(c.seen, victim)
+			break
+		}
+	}
+	c.seen[k] = version
 }

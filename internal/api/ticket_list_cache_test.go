@@ -30,7 +30,7 @@ func TestListCache(t *testing.T) {
 	mux := http.NewServeMux()
 	freshAPI.Register(mux)
 	fresh := func(path string) []byte {
-		freshAPI.pages = newPageCache(maxCachedPageBytes)
+		freshAPI.pages = newPageCache(maxCachedPageBytes, maxSeenPages)
 		w := httptest.NewRecorder()
 		mux.ServeHTTP(w, request("GET", path, tn.key, ""))
 		return w.Body.Bytes()
@@ -54,9 +54,11 @@ func TestListCache(t *testing.T) {
 
 	const page1, page2 = "/api/v1/tickets?limit=2", "/api/v1/tickets?limit=2&status=new,open"
 	check("first read", page1, false)
-	check("second read", page1, true)
+	check("second read (now kept)", page1, false)
+	check("third read", page1, true)
 	check("another filter", page2, false)
-	check("another filter again", page2, true)
+	check("another filter again", page2, false)
+	check("another filter a third time", page2, true)
 
 	e.createTicket(other, "Elsewhere", "joe@example.com")
 	check("after another workspace's create", page1, true)
@@ -87,17 +89,27 @@ func TestListCache(t *testing.T) {
 	mustUnmarshal(t, check("first page again", page1, true), &first)
 	cursorPage := page1 + "&cursor=" + *first.NextCursor
 	check("cursor page", cursorPage, false)
-	check("cursor page again", cursorPage, true)
+	check("cursor page again", cursorPage, false)
+	check("cursor page a third time", cursorPage, true)
 }
 
-// TestPageCacheBounds: the cache stays within its bytes, never replaces a
-// page with one read at an older version, and serves a page only at the
-// version it was read at.
+// TestPageCacheBounds: the cache stays within its bytes and within the
+// pages it remembers, keeps a page from its second read at one version on,
+// never replaces a page with one read at an older version, and serves a
+// page only at the version it was read at.
 func TestPageCacheBounds(t *testing.T) {
-	c := newPageCache(64 * 100)
+	c := newPageCache(64*100, 50)
 	body := bytes.Repeat([]byte("x"), 100)
 	for i := range 1000 {
-		c.put(pageKey{workspace: "w", before: int64(i)}, 1, body)
+		c.put(pageKey{workspace: "walk", before: int64(i)}, 1, body)
+	}
+	if len(c.pages) != 0 || len(c.seen) > c.maxSeen {
+		t.Errorf("pages read once each: %d kept, %d remembered (at most %d)", len(c.pages), len(c.seen), c.maxSeen)
+	}
+	for i := range 1000 {
+		k := pageKey{workspace: "w", before: int64(i)}
+		c.put(k, 1, body)
+		c.put(k, 1, body)
 		if c.size > c.maxBytes {
 			t.Fatalf("after %d pages the cache holds %d bytes, more than %d", i+1, c.size, c.maxBytes)
 		}
@@ -106,11 +118,16 @@ func TestPageCacheBounds(t *testing.T) {
 	for _, p := range c.pages {
 		sum += len(p.body)
 	}
-	if sum != c.size {
-		t.Errorf("size %d, pages hold %d bytes", c.size, sum)
+	if sum != c.size || len(c.pages) != c.maxBytes/len(body) {
+		t.Errorf("size %d, pages hold %d bytes in %d pages; want the cache full", c.size, sum, len(c.pages))
 	}
 
 	k := pageKey{workspace: "w", limit: 20}
+	c.put(k, 6, []byte("six"))
+	if _, ok := c.get(k, 6); ok {
+		t.Error("a page read once was kept")
+	}
+	c.put(k, 7, []byte("seven"))
 	c.put(k, 7, []byte("seven"))
 	c.put(k, 6, []byte("six"))
 	if got, ok := c.get(k, 7); !ok || string(got) != "seven" {
@@ -119,12 +136,19 @@ func TestPageCacheBounds(t *testing.T) {
 	if _, ok := c.get(k, 8); ok {
 		t.Error("a page read at version 7 was served at version 8")
 	}
-	c.put(k, 8, []byte("eight"))
+	buf := []byte("eight")
+	c.put(k, 8, buf) // kept at once: an older version of it was
+	buf[0] = 'E'
+	if got, ok := c.get(k, 8); !ok || string(got) != "eight" {
+		t.Errorf("get at 8 = %q, %v; want the page of version 8, copied when put", got, ok)
+	}
 	if _, ok := c.get(k, 7); ok {
 		t.Error("the page of version 7 is still served after version 8's replaced it")
 	}
-	c.put(pageKey{workspace: "big"}, 9, bytes.Repeat([]byte("x"), c.maxBytes))
-	if _, ok := c.get(pageKey{workspace: "big"}, 9); ok {
+	big := pageKey{workspace: "big"}
+	c.put(big, 9, bytes.Repeat([]byte("x"), c.maxBytes))
+	c.put(big, 9, bytes.Repeat([]byte("x"), c.maxBytes))
+	if _, ok := c.get(big, 9); ok {
 		t.Error("a page larger than a 64th of the cache was kept")
 	}
 }
