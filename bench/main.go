@@ -185,7 +185,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	store := "SQLite `synchronous=FULL`, WAL"
 	if cfg.database != "" {
-		if err := analyzePostgres(ctx, cfg.database); err != nil {
+		if err := settlePostgres(ctx, cfg.database); err != nil {
 			return err
 		}
 		desc, size, err := postgresInfo(ctx, cfg.database)
