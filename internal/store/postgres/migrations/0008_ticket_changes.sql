@@ -54,11 +54,21 @@ CREATE TRIGGER ticket_changes AFTER UPDATE OR DELETE ON tickets
 -- The versions of several workspaces at once, for the rate limiter's
 -- statement, which runs without a workspace setting (it serves every
 -- workspace's requests at once). A version is a counter, not tenant data;
--- an unknown workspace's is NULL.
+-- an unknown workspace's is NULL. PL/pgSQL, as 0004 made the other definer
+-- functions: it keeps its plans for the connection's life, where a
+-- SQL-language function is planned again at every call (pgbench, one
+-- workspace: 55-69 µs a call against 217 µs as one SQL join).
 CREATE FUNCTION tixallo_ticket_versions(p_workspaces text[]) RETURNS bigint[]
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT SET enable_seqscan = off
-    AS $$ SELECT array_agg(w.ticket_seq + COALESCE(c.changes, 0) ORDER BY x.i)
-          FROM unnest(p_workspaces) WITH ORDINALITY AS x(id, i)
-          LEFT JOIN workspaces w ON w.id = x.id
-          LEFT JOIN ticket_changes c ON c.workspace_id = x.id $$;
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path FROM CURRENT SET enable_seqscan = off
+    AS $$
+DECLARE
+    v bigint[] := '{}';
+BEGIN
+    FOR i IN 1 .. coalesce(cardinality(p_workspaces), 0) LOOP
+        v[i] := (SELECT w.ticket_seq + COALESCE((SELECT c.changes FROM ticket_changes c WHERE c.workspace_id = w.id), 0)
+                 FROM workspaces w WHERE w.id = p_workspaces[i]);
+    END LOOP;
+    RETURN v;
+END
+$$;
 REVOKE ALL ON FUNCTION tixallo_ticket_versions(text[]) FROM PUBLIC;
