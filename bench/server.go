@@ -83,20 +83,25 @@ func startChild(bin, dbPath, logPath, keyFile string) (*server, error) {
 		logFile.Close()
 		return nil, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logFile.Close() }()
+	// exited is closed once the child has been waited for, and waitErr then
+	// holds what Wait returned: both waitForAddr and stop watch it, and a
+	// child that fails at start (a database it refuses) must not leave stop
+	// waiting for a value waitForAddr already took.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); logFile.Close(); close(exited) }()
 	stop := func() error {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case err := <-exited:
-			return err
+		case <-exited:
+			return waitErr
 		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill()
 			<-exited
 			return errors.New("server did not stop within 30 s of SIGTERM")
 		}
 	}
-	addr, err := waitForAddr(logPath, exited, 60*time.Second)
+	addr, err := waitForAddr(logPath, exited, &waitErr, 60*time.Second)
 	if err != nil {
 		_ = stop()
 		return nil, err
@@ -116,12 +121,12 @@ func startChild(bin, dbPath, logPath, keyFile string) (*server, error) {
 var servingAddr = regexp.MustCompile(`msg="tixallo serving" addr=(127\.0\.0\.1:\d+)`)
 
 // waitForAddr reads the child's log until it says where it listens.
-func waitForAddr(logPath string, exited <-chan error, timeout time.Duration) (string, error) {
+func waitForAddr(logPath string, exited <-chan struct{}, waitErr *error, timeout time.Duration) (string, error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
-			return "", fmt.Errorf("server exited before listening (%v); see %s", err, logPath)
+		case <-exited:
+			return "", fmt.Errorf("server exited before listening (%v); see %s", *waitErr, logPath)
 		default:
 		}
 		f, err := os.Open(logPath)
