@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,7 +58,9 @@ type costVersion struct {
 // requests, on keys of their own, and must give the same answers.
 //
 // Set TIXALLO_RATELIMIT_COST=1 (and TIXALLO_TEST_POSTGRES);
-// TIXALLO_RATELIMIT_COST_ONLY=<text> keeps the shapes whose name holds it.
+// TIXALLO_RATELIMIT_COST_ONLY=<text> keeps the shapes whose name holds it;
+// TIXALLO_RATELIMIT_COST_CANDIDATES=<file.sql>,… adds versions to compare,
+// each file creating the function under the name rl_<file name>.
 func TestRateLimitCost(t *testing.T) {
 	if os.Getenv(envRateLimitCost) == "" {
 		t.Skip(envRateLimitCost + " is not set")
@@ -70,6 +73,7 @@ func TestRateLimitCost(t *testing.T) {
 	defer owner.Close(context.Background())
 	versions := []*costVersion{{name: "0003", function: installRateLimit0003(t, owner)},
 		{name: "current", function: "tixallo_rate_limit_many"}}
+	versions = append(versions, installCandidates(t, owner, os.Getenv(envRateLimitCost+"_CANDIDATES"))...)
 	for _, v := range versions {
 		v.conn = appConn(t, dsn)
 		if err := v.conn.QueryRow(t.Context(), `SELECT pg_backend_pid()`).Scan(&v.pid); err != nil {
@@ -141,6 +145,28 @@ func installRateLimit0003(t *testing.T, owner *pgx.Conn) string {
 		}
 	}
 	return "rate_limit_0003"
+}
+
+// installCandidates runs each of the comma-separated SQL files, which
+// create candidate versions of the function, named rl_<file name>.
+func installCandidates(t *testing.T, owner *pgx.Conn, files string) []*costVersion {
+	t.Helper()
+	var out []*costVersion
+	for _, f := range strings.Split(files, ",") {
+		if f == "" {
+			continue
+		}
+		sql, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := owner.Exec(t.Context(), string(sql)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".sql")
+		out = append(out, &costVersion{name: name, function: "rl_" + name})
+	}
+	return out
 }
 
 // costResult is what one version's requests cost.
