@@ -18,16 +18,22 @@
 --   set by an assignment rather than a statement.
 --
 -- Measured with TestRateLimitCost (CPU of the PostgreSQL backend per
--- request, 0003's function and this one in turns): a key's 32 requests in
--- one batch −40 %, 3,000 hits leaving at once −88 %, limit 60 with full
--- windows −15 to −21 % (the refused requests write nothing), one request
--- per batch −5 to −8 %; batches of several keys with one request each, the
--- bench's shape, cost the same (±4 %). Doing those set-wise, one statement
--- for all of a batch's keys per kind of work (lock, read, delete, insert,
--- update), or the whole decision in SQL, was measured too and was no
--- cheaper: what a request costs is mostly PostgreSQL's work per row (the
--- key row locked and rewritten, a hit inserted, one deleted, one read),
--- and a statement's executor set-up grows with its plan and expressions.
+-- request, 0003's function and this one taking turns, on the 2-core
+-- development machine, 2026-11-27): 3,000 hits leaving at once −88 %
+-- (28–45 ms to 3.5–5.5 ms); a key's 32 requests in one batch −29 to −42 %;
+-- limit 60 with full windows −15 to −21 % for one request or five keys a
+-- batch (a refused request writes nothing), −3 to −11 % for one key asking
+-- a hundred times a second in batches of 5, ±6 % in batches of 32; one
+-- request a batch −2 to −9 %. Batches of several keys with one request
+-- each, the bench's shape, cost about the same: −4 to +1 % while no hit
+-- leaves the window, +3 to +6 % for five keys once every request pushes
+-- one out. Doing the work set-wise, one statement for
+-- all of a batch's keys per kind of work (lock, read, delete, insert,
+-- update), or the whole decision in SQL, was measured as well and was no
+-- cheaper: a request's cost is mostly PostgreSQL's work per row (the key's
+-- row locked and rewritten, a hit inserted, one deleted, one read), and a
+-- statement's executor set-up grows with its plan and expressions, as a
+-- PL/pgSQL function's does with each expression it evaluates.
 --
 -- The semantics are 0003's: an exact sliding log across instances; requests
 -- for one key decided in the arrays' order; a clock behind the log counting
