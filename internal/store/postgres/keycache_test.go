@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tixallo/tixallo/internal/helpdesk"
 	"github.com/tixallo/tixallo/internal/store/postgres"
 )
@@ -124,11 +122,7 @@ func TestKeyCacheBypassedWhileListenDown(t *testing.T) {
 		t.Fatalf("second read sent %d statements; want a cache hit", q)
 	}
 
-	owner, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close(t.Context())
+	owner := ownerConn(t, dsn)
 	downs := a.store.ListenDowns()
 	if _, err := owner.Exec(t.Context(), `SELECT pg_terminate_backend($1)`, int32(a.store.ListenPID())); err != nil {
 		t.Fatal(err)

@@ -16,11 +16,7 @@ import (
 func TestMigrations(t *testing.T) {
 	migratetest.Run(t, func(t *testing.T) migratetest.DB {
 		dsn := teststore.NewPostgresSchema(t)
-		owner, err := pgx.Connect(t.Context(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { owner.Close(context.Background()) })
+		owner := ownerConn(t, dsn)
 		return migratetest.DB{
 			Migrations: postgres.Migrations(),
 			Open: func(ctx context.Context) error {

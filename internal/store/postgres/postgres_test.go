@@ -122,15 +122,23 @@ func seedOne(t *testing.T, s helpdesk.Store) string {
 	return ws.ID
 }
 
-// appConn connects as the URL's role and switches to the application role,
-// as every pooled connection of the store does.
-func appConn(t *testing.T, dsn string) *pgx.Conn {
+// ownerConn connects as the URL's role, which owns the tables, until the
+// test ends.
+func ownerConn(t *testing.T, dsn string) *pgx.Conn {
 	t.Helper()
 	c, err := pgx.Connect(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+// appConn connects as the URL's role and switches to the application role,
+// as every pooled connection of the store does.
+func appConn(t *testing.T, dsn string) *pgx.Conn {
+	t.Helper()
+	c := ownerConn(t, dsn)
 	if _, err := c.Exec(t.Context(), "SET ROLE "+postgres.DefaultAppRole); err != nil {
 		t.Fatal(err)
 	}
@@ -159,11 +167,7 @@ func TestRowLevelSecurity(t *testing.T) {
 	b := seedOne(t, s)
 	ctx := t.Context()
 
-	owner, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close(ctx)
+	owner := ownerConn(t, dsn)
 	c := appConn(t, dsn)
 
 	var super, bypass bool

@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"fmt"
 	"hash"
 	"hash/fnv"
@@ -66,11 +65,7 @@ func TestRateLimitCost(t *testing.T) {
 		t.Skip(envRateLimitCost + " is not set")
 	}
 	_, dsn := open(t)
-	owner, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close(context.Background())
+	owner := ownerConn(t, dsn)
 	versions := []*costVersion{{name: "0003", function: installRateLimit0003(t, owner)},
 		{name: "current", function: "tixallo_rate_limit_many"}}
 	versions = append(versions, installCandidates(t, owner, os.Getenv(envRateLimitCost+"_CANDIDATES"))...)

@@ -118,11 +118,7 @@ func checkStoredLog(t *testing.T, c *pgx.Conn, m *logModel, key string) {
 // record nothing and leave the key's row as it was.
 func TestRateLimitStoredLog(t *testing.T) {
 	_, dsn := open(t)
-	c, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(t.Context())
+	c := ownerConn(t, dsn)
 	const window, limit = 100, 5
 	m := &logModel{window: window, limit: limit, log: map[string][]int64{}}
 	step := func(name string, keys []string, nows []int64) {
@@ -176,11 +172,7 @@ func TestRateLimitStoredLog(t *testing.T) {
 // ones (limit 3), clocks behind, quiet keys.
 func TestRateLimitSharedWith0003(t *testing.T) {
 	_, dsn := open(t)
-	c, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(t.Context())
+	c := ownerConn(t, dsn)
 	old := installRateLimit0003(t, c)
 	for _, limit := range []int{3, 400} {
 		t.Run(fmt.Sprintf("limit %d", limit), func(t *testing.T) {

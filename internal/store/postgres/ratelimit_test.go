@@ -53,11 +53,7 @@ func (m *logModel) decide(key string, now int64) answer {
 // call) decides on the same log.
 func TestRateLimitMatchesModel(t *testing.T) {
 	_, dsn := open(t)
-	c, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(t.Context())
+	c := ownerConn(t, dsn)
 	for _, limit := range []int{3, 20} {
 		t.Run(fmt.Sprintf("limit %d", limit), func(t *testing.T) { checkRateLimitModel(t, c, limit) })
 	}

@@ -3,8 +3,6 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tixallo/tixallo/internal/store/storetest"
 )
 
@@ -15,13 +13,9 @@ func TestTicketPage(t *testing.T) {
 	s, dsn := open(t)
 	ws := seedOne(t, s)
 	ctx := t.Context()
-	owner, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close(ctx)
+	owner := ownerConn(t, dsn)
 	var inbox, customer, user string
-	err = owner.QueryRow(ctx, `SELECT inbox_id, customer_id, (SELECT user_id FROM memberships WHERE workspace_id = $1)
+	err := owner.QueryRow(ctx, `SELECT inbox_id, customer_id, (SELECT user_id FROM memberships WHERE workspace_id = $1)
 		FROM tickets WHERE workspace_id = $1`, ws).Scan(&inbox, &customer, &user)
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tixallo/tixallo/internal/helpdesk"
 )
 
@@ -17,14 +15,10 @@ func TestTicketsVersionCascade(t *testing.T) {
 	s, dsn := open(t)
 	ctx := t.Context()
 	ws := seedOne(t, s)
-	owner, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close(ctx)
+	owner := ownerConn(t, dsn)
 
 	user := helpdesk.User{ID: "0193a3b4-0000-7000-8000-000000000001", Email: "gone@example.com", Name: "Gone"}
-	err = s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.CreateUser(ctx, &user) })
+	err := s.InTx(ctx, func(tx helpdesk.Tx) error { return tx.CreateUser(ctx, &user) })
 	if err != nil {
 		t.Fatal(err)
 	}
