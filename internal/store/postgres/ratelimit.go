@@ -107,6 +107,7 @@ func (l *Limiter) AllowWithTicketsVersion(ctx context.Context, key, workspaceID 
 	c := &limitCall{key: key, now: now, done: make(chan struct{}), workspace: workspaceID, version: -1}
 	d, err := l.wait(ctx, c)
 	if err != nil {
+		// Not c.version: after ctx ended, the batch may still be writing it.
 		return d, -1, err
 	}
 	return d, c.version, nil
@@ -204,9 +205,11 @@ func (l *Limiter) decide(ctx context.Context, batch []*limitCall) error {
 	if err != nil {
 		return fmt.Errorf("postgres: rate limit: %w", err)
 	}
-	if len(allowed) != len(batch) || len(used) != len(batch) || len(oldest) != len(batch) ||
-		len(versions) != len(workspaces) {
+	if len(allowed) != len(batch) || len(used) != len(batch) || len(oldest) != len(batch) {
 		return fmt.Errorf("postgres: rate limit: %d decisions for %d requests", len(allowed), len(batch))
+	}
+	if len(versions) != len(workspaces) {
+		return fmt.Errorf("postgres: rate limit: %d tickets versions for %d workspaces", len(versions), len(workspaces))
 	}
 	for i, c := range batch {
 		c.d = l.decision(c.now, allowed[i], int(used[i]), oldest[i])
